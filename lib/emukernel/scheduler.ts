@@ -1,0 +1,223 @@
+// The deterministic scheduler: round-robin slices measured in retired instructions, syscalls, traps, timers.
+import { Cause, Reg, setI64, Stop } from '../arch/riscv64/state';
+import { ENOSYS, KernelError } from './errno';
+import type { Kernel } from './kernel';
+import { BLOCKED, JUMPED, SyscallOutcome, syscallNumber } from './syscall';
+import type { Task } from './task';
+import { deliverPendingSignals } from './signal/deliver';
+import { forceSignal } from './signal/send';
+
+/** Instructions a task may run before the next task gets its turn (50 µs of virtual time). */
+export const QUANTUM = 50_000;
+/** Wall-clock time the scheduler may hold the event loop before letting FUSE and host I/O in. */
+const YIELD_MS = 10;
+
+const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGSEGV = 11;
+const SEGV_MAPERR = 1, ILL_ILLOPC = 1, BUS_ADRALN = 1, TRAP_BRKPT = 1;
+
+/** Something outside the container that may wake a task later (host stdin); null when nothing is awaited. */
+export type ExternalWaker = () => Promise<void> | null;
+
+export class Scheduler {
+  private cursor = 0;
+  private yieldRequested = false;
+  private readonly externalWakers: ExternalWaker[] = [];
+  /** While frozen no task runs; the freezer's promise resolves on thaw. */
+  private frozenUntil: Promise<void> | null = null;
+  private thawResolve: (() => void) | null = null;
+  /** Stop (and call `onInstructionTarget`) at the first instruction boundary at or past this count. */
+  instructionTarget: number | null = null;
+  onInstructionTarget: (() => Promise<void> | void) | null = null;
+
+  constructor(private readonly k: Kernel) {}
+
+  /** End the current slice after this syscall (sched_yield). */
+  requestYield(): void {
+    this.yieldRequested = true;
+  }
+
+  addExternalWaker(w: ExternalWaker): void {
+    this.externalWakers.push(w);
+  }
+
+  get frozen(): boolean {
+    return this.frozenUntil !== null;
+  }
+
+  /** Freeze the container at the current instruction boundary (between slices, so no task is mid-instruction). */
+  freeze(): void {
+    if (this.frozenUntil) return;
+    this.frozenUntil = new Promise((resolve) => { this.thawResolve = resolve; });
+  }
+
+  thaw(): void {
+    const r = this.thawResolve;
+    this.frozenUntil = null;
+    this.thawResolve = null;
+    r?.();
+  }
+
+  /** Run tasks while `cond()` holds, yielding to the event loop every few milliseconds. */
+  async runWhile(cond: () => boolean): Promise<void> {
+    while (cond()) {
+      if (this.frozenUntil) { await this.frozenUntil; continue; }
+      if (this.instructionTarget !== null && this.k.instructions >= this.instructionTarget) {
+        const cb = this.onInstructionTarget;
+        this.instructionTarget = null;
+        this.onInstructionTarget = null;
+        if (cb) await cb();
+        continue;
+      }
+      const ran = this.runFor(YIELD_MS, cond);
+      if (!cond()) break;
+      if (!ran && !this.frozenUntil && !this.advanceIdleClock()) {
+        const pending = this.externalWakers.map((w) => w()).filter((p): p is Promise<void> => p !== null);
+        if (pending.length === 0) throw new DeadlockError(this.describeBlocked());
+        await Promise.race(pending);
+        continue;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Run slices for about `ms` of wall time. Returns false if no task was runnable. */
+  private runFor(ms: number, cond: () => boolean): boolean {
+    const end = Date.now() + ms;
+    let ranAny = false;
+    for (;;) {
+      const t = this.pickNext();
+      if (!t) return ranAny;
+      ranAny = true;
+      this.runSlice(t);
+      this.wakeExpiredTimers();
+      if (!cond() || this.frozenUntil) return true;
+      if (this.instructionTarget !== null && this.k.instructions >= this.instructionTarget) return true;
+      if (Date.now() >= end) return true;
+    }
+  }
+
+  private pickNext(): Task | null {
+    const order = this.k.runOrder;
+    const n = order.length;
+    for (let i = 0; i < n; i++) {
+      const idx = (this.cursor + i) % n;
+      const t = order[idx];
+      if (t.state === 'runnable') {
+        this.cursor = idx + 1;
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** Run one task for up to a quantum (clamped to the instruction target). */
+  runSlice(t: Task): void {
+    const k = this.k;
+    deliverPendingSignals(k, t);
+    let left = QUANTUM;
+    if (this.instructionTarget !== null) left = Math.min(left, this.instructionTarget - k.instructions);
+    const cpu = t.cpu;
+    while (left > 0 && t.state === 'runnable') {
+      const before = cpu.instret;
+      const stop = t.hart.run(left);
+      const n = cpu.instret - before;
+      left -= n;
+      k.instructions += n;
+      if (stop === Stop.Budget) break;
+      if (stop === Stop.Ecall) {
+        this.dispatchSyscall(t);
+        left -= 1;
+      } else {
+        this.handleTrap(t);
+      }
+      if (t.state === 'runnable') deliverPendingSignals(k, t);
+      if (this.yieldRequested) { this.yieldRequested = false; break; }
+    }
+  }
+
+  /** Execute the syscall a task is stopped at. The ecall counts as retired every time it executes. */
+  private dispatchSyscall(t: Task): void {
+    const k = this.k;
+    const cpu = t.cpu;
+    const nr = syscallNumber(cpu);
+    cpu.instret += 1;
+    k.instructions += 1;
+    const h = k.syscallHandler(nr);
+    let r: SyscallOutcome;
+    if (!h) {
+      k.noteUnknownSyscall(t, nr);
+      r = -ENOSYS;
+    } else {
+      try {
+        r = h(k, t);
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        r = -e.errno;
+      }
+    }
+    if (r === BLOCKED) return;
+    t.restart = null;
+    if (r === JUMPED || t.state === 'dead') return;
+    setI64(cpu, Reg.a0, r);
+    cpu.pc += 4;
+  }
+
+  private handleTrap(t: Task): void {
+    const cpu = t.cpu;
+    const pc = cpu.pc;
+    switch (cpu.cause) {
+      case Cause.IllegalInsn:
+        this.k.log.warn({ pid: t.tid, pc: `0x${pc.toString(16)}`, insn: `0x${(cpu.tval >>> 0).toString(16)}` }, 'illegal instruction: SIGILL');
+        forceSignal(this.k, t, SIGILL, { signo: SIGILL, code: ILL_ILLOPC, pid: 0, uid: 0, addr: pc });
+        break;
+      case Cause.Breakpoint:
+        forceSignal(this.k, t, SIGTRAP, { signo: SIGTRAP, code: TRAP_BRKPT, pid: 0, uid: 0, addr: pc });
+        break;
+      case Cause.LoadMisaligned:
+      case Cause.StoreMisaligned:
+      case Cause.InsnMisaligned:
+        forceSignal(this.k, t, SIGBUS, { signo: SIGBUS, code: BUS_ADRALN, pid: 0, uid: 0, addr: cpu.tval });
+        break;
+      default:
+        forceSignal(this.k, t, SIGSEGV, { signo: SIGSEGV, code: SEGV_MAPERR, pid: 0, uid: 0, addr: cpu.tval });
+    }
+  }
+
+  /** Wake every sleeper whose deadline has passed. */
+  private wakeExpiredTimers(): void {
+    const now = this.k.nowNs();
+    for (const t of this.k.runOrder) {
+      if (t.state === 'blocked' && t.wakeAtNs !== null && t.wakeAtNs <= now) wakeOnTimeout(t);
+    }
+  }
+
+  /** With nothing runnable, jump the clock to the earliest deadline. Returns false if there is none. */
+  private advanceIdleClock(): boolean {
+    let min = Infinity;
+    for (const t of this.k.runOrder) {
+      if (t.state === 'blocked' && t.wakeAtNs !== null && t.wakeAtNs < min) min = t.wakeAtNs;
+    }
+    if (min === Infinity) return false;
+    this.k.clock.skipTo(min, this.k.instructions);
+    this.wakeExpiredTimers();
+    return true;
+  }
+
+  private describeBlocked(): string {
+    return this.k.runOrder
+      .map((t) => `${t.tid} ${t.state}${t.state === 'blocked' ? ` in ${this.k.describeSyscall(t)}` : ''}`)
+      .join(', ');
+  }
+}
+
+function wakeOnTimeout(t: Task): void {
+  if (t.timeoutResult !== null) t.completeSyscall(t.timeoutResult);
+  else t.wakeRetry();
+}
+
+/** Every task is blocked and nothing inside or outside the container can wake one. */
+export class DeadlockError extends Error {
+  constructor(readonly tasks: string) {
+    super(`deadlock: every task is blocked and nothing can wake them (${tasks})`);
+  }
+}
