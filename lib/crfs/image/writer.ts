@@ -1,0 +1,189 @@
+// ImageWriter: records to a sink in {u32 type, u32 len} frames, small ones staged, page contents passed through as views.
+import { crc32 } from './crc32';
+import { encodePayloadInto, encodeStringPayload, EncodeError, payloadSize } from './encode';
+import type { RecordSpec } from './record-spec';
+import {
+  FieldRecordName, MAGIC_TAIL, MAX_PAGES_PER_ARRAY, PAGE_SIZE, RecordValue, recordByName,
+} from './schema';
+import type { ImageSink } from './sinks';
+import type { ObjType } from './record-spec';
+
+const STAGE_BYTES = 64 * 1024;
+/** Views at least this big go to the sink as they are; smaller ones are copied into the stage. */
+const DIRECT_BYTES = 2048;
+const ZERO8 = new Uint8Array(8);
+const align8 = (n: number): number => (n + 7) & ~7;
+
+/**
+ * Writes one image. Methods are synchronous; when `backlogged` is true the caller should
+ * `await waitDrain()` before writing more (a stream sink's backpressure). Throws EncodeError for a
+ * value the schema cannot hold, and whatever the sink throws.
+ */
+export class ImageWriter {
+  private stage = new Uint8Array(STAGE_BYTES);
+  private used = 0;
+  private emitted = 0;
+  private crc = 0;
+  private records = 0;
+  private finished = false;
+  private wantDrain = false;
+
+  constructor(private readonly sink: ImageSink) {}
+
+  /** Bytes of the image so far (the offset the next record will have). */
+  get offset(): number {
+    return this.emitted + this.used;
+  }
+
+  /** Records written so far. */
+  get recordCount(): number {
+    return this.records;
+  }
+
+  /** True when the sink asked the producer to wait. */
+  get backlogged(): boolean {
+    return this.wantDrain;
+  }
+
+  /** Resolves when the sink can take more. */
+  async waitDrain(): Promise<void> {
+    this.flushStage();
+    if (this.wantDrain && this.sink.drained) await this.sink.drained();
+    this.wantDrain = false;
+  }
+
+  /** Writes a field record. */
+  record<N extends FieldRecordName>(name: N, value: RecordValue<N>): void {
+    const spec: RecordSpec = recordByName(name);
+    const v = value as unknown as Readonly<Record<string, unknown>>;
+    const len = 8 + payloadSize(spec, v);
+    const out = this.reserve(align8(len));
+    this.header(out.buf, out.at, spec.type, len);
+    encodePayloadInto(spec, v, out.buf, out.at + 8);
+  }
+
+  /** Writes a string record (type 5) or a file name record (303). */
+  string(text: string, name: 'string' | 'file_name' = 'string'): void {
+    this.raw(recordByName(name).type, encodeStringPayload(text));
+  }
+
+  /** Writes a buffer record (type 4) holding `data`; large views go to the sink without a copy. */
+  buffer(data: Uint8Array): void {
+    this.raw(4, data);
+  }
+
+  /** Announces that the next record defines shared object `ref` of `objtype`. */
+  objref(objtype: ObjType, ref: number): void {
+    this.record('objref', { objtype, objref: ref });
+  }
+
+  /**
+   * Writes the pages of the current VMA as page arrays of at most MAX_PAGES_PER_ARRAY: for each, a
+   * pgarr record, a buffer of addresses, a buffer of the pages (each view exactly PAGE_SIZE bytes,
+   * passed through uncopied). Call `endVma` after the last. Throws EncodeError on mismatched inputs.
+   */
+  pages(addrs: readonly number[], pages: readonly Uint8Array[]): void {
+    if (addrs.length !== pages.length) throw new EncodeError(`pages: ${addrs.length} addresses, ${pages.length} pages`);
+    for (let i = 0; i < addrs.length; i += MAX_PAGES_PER_ARRAY) {
+      const n = Math.min(MAX_PAGES_PER_ARRAY, addrs.length - i);
+      this.record('pgarr', { nr_pages: n });
+      const a = this.reserve(8 + n * 8);
+      this.header(a.buf, a.at, 4, 8 + n * 8);
+      const dv = new DataView(a.buf.buffer, a.buf.byteOffset);
+      for (let j = 0; j < n; j++) {
+        const addr = addrs[i + j];
+        if (!Number.isSafeInteger(addr) || addr < 0) throw new EncodeError(`pages: bad address ${addr}`);
+        dv.setUint32(a.at + 8 + j * 8, addr % 4294967296, true);
+        dv.setUint32(a.at + 12 + j * 8, Math.floor(addr / 4294967296), true);
+      }
+      const h = this.reserve(8);
+      this.header(h.buf, h.at, 4, 8 + n * PAGE_SIZE);
+      for (let j = 0; j < n; j++) {
+        const p = pages[i + j];
+        if (p.length !== PAGE_SIZE) throw new EncodeError(`pages: page ${i + j} is ${p.length} bytes, not ${PAGE_SIZE}`);
+        this.direct(p);
+      }
+    }
+  }
+
+  /** Ends the current VMA's pages (a zero-count page array). */
+  endVma(): void {
+    this.record('pgarr', { nr_pages: 0 });
+  }
+
+  /** Records a failed checkpoint: an error record, its message, then the tail. */
+  error(errno: number, message: string): void {
+    this.record('error', { errno });
+    this.string(message);
+    this.finish();
+  }
+
+  /** Writes the tail (record count and CRC-32 of all preceding bytes) and flushes the sink. Idempotent. */
+  finish(): void {
+    if (this.finished) return;
+    this.flushStage();
+    const spec = recordByName('tail');
+    const out = new Uint8Array(align8(8 + spec.layout.fixedSize));
+    this.header(out, 0, spec.type, 8 + spec.layout.fixedSize);
+    encodePayloadInto(spec, { magic: MAGIC_TAIL, nr_records: this.records - 1, checksum: this.crc }, out, 8);
+    this.emit(out);
+    this.finished = true;
+    this.sink.flush?.();
+  }
+
+  private raw(type: number, payload: Uint8Array): void {
+    const len = 8 + payload.length;
+    if (len > 0xffffffff) throw new EncodeError(`record ${type}: payload of ${payload.length} bytes does not fit a u32 length`);
+    if (payload.length >= DIRECT_BYTES) {
+      const h = this.reserve(8);
+      this.header(h.buf, h.at, type, len);
+      this.direct(payload);
+      return;
+    }
+    // Header, payload and padding in one reservation; the stage is zeroed, so the padding is written.
+    const out = this.reserve(align8(len));
+    this.header(out.buf, out.at, type, len);
+    out.buf.set(payload, out.at + 8);
+  }
+
+  private header(buf: Uint8Array, at: number, type: number, len: number): void {
+    if (this.finished) throw new EncodeError('image already finished');
+    const dv = new DataView(buf.buffer, buf.byteOffset);
+    dv.setUint32(at, type, true);
+    dv.setUint32(at + 4, len, true);
+    this.records++;
+  }
+
+  /** Space for n bytes in the stage (zeroed); returns the buffer and offset to write at. */
+  private reserve(n: number): { buf: Uint8Array; at: number } {
+    if (this.used + n > this.stage.length) {
+      this.flushStage();
+      if (n > this.stage.length) this.stage = new Uint8Array(n);
+    }
+    const at = this.used;
+    this.used += n;
+    return { buf: this.stage, at };
+  }
+
+  private direct(view: Uint8Array): void {
+    this.flushStage();
+    this.emit(view);
+    const padLen = align8(view.length) - view.length;
+    if (padLen) this.emit(ZERO8.subarray(0, padLen));
+  }
+
+  private flushStage(): void {
+    if (this.used === 0) return;
+    const chunk = this.stage.subarray(0, this.used);
+    // The sink owns what it is given, so the stage is never reused after a flush.
+    this.stage = new Uint8Array(STAGE_BYTES);
+    this.used = 0;
+    this.emit(chunk);
+  }
+
+  private emit(chunk: Uint8Array): void {
+    this.crc = crc32(chunk, this.crc);
+    this.emitted += chunk.length;
+    if (!this.sink.write(chunk)) this.wantDrain = true;
+  }
+}
