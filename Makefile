@@ -24,7 +24,7 @@ examples: $(EXAMPLE_BIN)
 
 build/examples/%: examples/%.c $(wildcard examples/*.h) | setup
 	@mkdir -p build/examples
-	$(CROSS) $(CFLAGS_RV) -o $@ $<
+	$(CROSS) $(CFLAGS_RV) -o $@ $< -lm
 
 test: build
 	node scripts/run-tests.js

@@ -1,5 +1,5 @@
 // riscv64 Linux syscall numbers (asm-generic/unistd.h), generated from the cross toolchain headers.
-// Regenerate: printf "#include <asm/unistd.h>\n" | riscv64-linux-gnu-gcc -E -dM - | grep __NR_
+// Regenerate: printf "#include <asm/unistd.h>\n" | riscv64-linux-gnu-gcc -E -dM - | grep -E "__NR(3264)?_"
 
 export const NR = {
   io_setup: 0,
@@ -298,6 +298,18 @@ export const NR = {
   futex_waitv: 449,
   set_mempolicy_home_node: 450,
   syscalls: 451,
+  // asm-generic's __NR3264_* names (64-bit ABIs use them unsuffixed).
+  statfs: 43,
+  fstatfs: 44,
+  truncate: 45,
+  ftruncate: 46,
+  fcntl: 25,
+  lseek: 62,
+  sendfile: 71,
+  newfstatat: 79,
+  fstat: 80,
+  mmap: 222,
+  fadvise64: 223,
   riscv_flush_icache: 259,
 } as const;
 

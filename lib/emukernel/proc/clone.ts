@@ -7,6 +7,7 @@ import { argU64, BLOCKED, SyscallOutcome, SyscallTable } from '../syscall';
 import { NR } from '../syscall-numbers';
 import { Task } from '../task';
 import { vforkParents } from './exit';
+import { inheritSignalState } from '../signal/lifecycle';
 
 export const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800,
   CLONE_PIDFD = 0x1000, CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000,
@@ -54,7 +55,7 @@ export function cloneTask(k: Kernel, parent: Task, req: CloneRequest): number | 
   setI64(child.cpu, Reg.a0, 0);
   if (req.stack !== 0) setI64(child.cpu, Reg.sp, req.stack);
   if (f & CLONE_SETTLS) setI64(child.cpu, Reg.tp, req.tls);
-  child.blocked = parent.blocked;
+  inheritSignalState(parent, child, f);
   child.uid = parent.uid;
   child.gid = parent.gid;
   if (f & CLONE_PARENT_SETTID) {

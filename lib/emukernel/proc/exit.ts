@@ -3,7 +3,8 @@ import type { Kernel } from '../kernel';
 import type { Process } from '../process';
 import type { Task } from '../task';
 import { futexWakeAddress } from './futex';
-import { childrenAutoReaped, sendSignalToProcess } from '../signal/send';
+import { childrenAutoReaped, retargetSharedPending, sendSignalToProcess, sighandOf } from '../signal/send';
+import { FULL_MASK, SIG_IGN } from '../signal/constants';
 
 const SIGKILL = 9;
 const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
@@ -21,6 +22,8 @@ export function exitTask(k: Kernel, t: Task, waitStatus: number): void {
   t.proc.deadInstructions += t.cpu.instret;
   releaseResources(k, t);
   k.removeTask(t);
+  // Signals pending for the whole group must not die with this thread.
+  if (t.proc.threads.size > 0) retargetSharedPending(t, ~t.blocked & FULL_MASK);
   finishVfork(k, t);
   if (t.proc.threads.size === 0) exitProcess(k, t.proc, t.proc.groupExitStatus ?? waitStatus);
 }
@@ -75,15 +78,17 @@ function exitProcess(k: Kernel, proc: Process, waitStatus: number): void {
   reparentChildren(k, proc);
   const parent = proc.parent;
   if (!parent) return;
-  if (childrenAutoReaped(parent)) {
-    reap(k, proc);
-  } else if (proc.exitSignal !== 0) {
+  const autoReap = childrenAutoReaped(parent);
+  // SIG_IGN suppresses SIGCHLD; SA_NOCLDWAIT with a handler still sends it, then reaps.
+  const ignored = sighandOf(parent)?.get(proc.exitSignal).handler === SIG_IGN;
+  if (proc.exitSignal !== 0 && !ignored) {
     const sig = waitStatus & 0x7f;
     const code = sig === 0 ? CLD_EXITED : waitStatus & 0x80 ? CLD_DUMPED : CLD_KILLED;
     sendSignalToProcess(k, parent, proc.exitSignal, {
       signo: proc.exitSignal, code, pid: proc.pid, uid: 0, status: sig === 0 ? (waitStatus >> 8) & 0xff : sig,
     });
   }
+  if (autoReap) reap(k, proc);
   parent.childWait.wakeAll();
 }
 
