@@ -185,6 +185,9 @@ export const sched = defineRecord({
     s32('next_pid', 'next pid the allocator hands out'),
     s32('current_pid', 'task that was on the cpu at the freeze (0: none)'),
     x64('random_state', 'SplitMix64 state of the deterministic getrandom source', 'random_state', 'hex'),
+    u64('slice_left', 'instructions left in current_pid\'s time slice, so a restart interleaves tasks exactly as the uninterrupted run'),
+    s32('sched_cursor', 'index in the task list where the round-robin search for the next task starts'),
+    pad('_pad0', 4),
   ],
 });
 
