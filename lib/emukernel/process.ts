@@ -17,7 +17,7 @@ export class Process {
   /** Set by exit_group or a fatal signal: every thread exits with this status at its next chance. */
   groupExitStatus: number | null = null;
   /** Signal state shared by the thread group: shared pending set, rlimits, itimers. */
-  readonly signal = new SignalShared();
+  signal = new SignalShared();
   /** Pending stop/continue reports for WUNTRACED/WCONTINUED. */
   stopReport: number | null = null;
   continueReport = false;
