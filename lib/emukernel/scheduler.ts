@@ -15,12 +15,27 @@ const YIELD_MS = 10;
 const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGSEGV = 11;
 const SEGV_MAPERR = 1, ILL_ILLOPC = 1, BUS_ADRALN = 1, TRAP_BRKPT = 1;
 
+export interface SchedulerState {
+  /** Task whose slice a checkpoint cut short (0: none). */
+  currentPid: number;
+  /** Instructions left in that slice. */
+  sliceLeft: number;
+  /** Where the round-robin search resumes. */
+  cursor: number;
+}
+
 /** Something outside the container that may wake a task later (host stdin); null when nothing is awaited. */
 export type ExternalWaker = () => Promise<void> | null;
 
 export class Scheduler {
   private cursor = 0;
   private yieldRequested = false;
+  /**
+   * A slice cut short by `instructionTarget` (a checkpoint point) continues where it stopped, so a
+   * checkpointed-and-restored run interleaves tasks exactly as an uninterrupted one.
+   */
+  private resumeTask: Task | null = null;
+  private resumeLeft = 0;
   private readonly externalWakers: ExternalWaker[] = [];
   /** While frozen no task runs; the freezer's promise resolves on thaw. */
   private frozenUntil: Promise<void> | null = null;
@@ -88,7 +103,9 @@ export class Scheduler {
       const t = this.pickNext();
       if (!t) return ranAny;
       ranAny = true;
-      this.runSlice(t);
+      const left = this.resumeLeft > 0 ? this.resumeLeft : QUANTUM;
+      this.resumeLeft = 0;
+      this.runSlice(t, left);
       this.wakeExpiredTimers();
       if (!cond() || this.frozenUntil) return true;
       if (this.instructionTarget !== null && this.k.instructions >= this.instructionTarget) return true;
@@ -96,7 +113,24 @@ export class Scheduler {
     }
   }
 
+  /** What a checkpoint saves of the scheduler: the cut slice and where round-robin resumes. */
+  exportState(): SchedulerState {
+    const t = this.resumeTask && this.resumeTask.state === 'runnable' ? this.resumeTask : null;
+    return { currentPid: t ? t.tid : 0, sliceLeft: t ? this.resumeLeft : 0, cursor: this.cursor };
+  }
+
+  importState(st: SchedulerState): void {
+    this.cursor = st.cursor;
+    this.resumeTask = st.currentPid !== 0 ? this.k.tasks.get(st.currentPid) ?? null : null;
+    this.resumeLeft = st.sliceLeft;
+  }
+
   private pickNext(): Task | null {
+    const r = this.resumeTask;
+    if (r) {
+      this.resumeTask = null;
+      if (r.state === 'runnable' && this.k.tasks.get(r.tid) === r) return r;
+    }
     const order = this.k.runOrder;
     const n = order.length;
     for (let i = 0; i < n; i++) {
@@ -111,11 +145,16 @@ export class Scheduler {
   }
 
   /** Run one task for up to a quantum (clamped to the instruction target). */
-  runSlice(t: Task): void {
+  runSlice(t: Task, slice = QUANTUM): void {
     const k = this.k;
     deliverPendingSignals(k, t);
-    let left = QUANTUM;
-    if (this.instructionTarget !== null) left = Math.min(left, this.instructionTarget - k.instructions);
+    let left = slice;
+    let cut = false;
+    if (this.instructionTarget !== null && this.instructionTarget - k.instructions < left) {
+      left = this.instructionTarget - k.instructions;
+      cut = true;
+    }
+    const full = left;
     const cpu = t.cpu;
     while (left > 0 && t.state === 'runnable') {
       const before = cpu.instret;
@@ -131,7 +170,11 @@ export class Scheduler {
         this.handleTrap(t);
       }
       if (t.state === 'runnable') deliverPendingSignals(k, t);
-      if (this.yieldRequested) { this.yieldRequested = false; break; }
+      if (this.yieldRequested) { this.yieldRequested = false; cut = false; break; }
+    }
+    if (cut && t.state === 'runnable' && left <= 0) {
+      this.resumeTask = t;
+      this.resumeLeft = slice - full;
     }
   }
 
@@ -140,8 +183,14 @@ export class Scheduler {
     const k = this.k;
     const cpu = t.cpu;
     const nr = syscallNumber(cpu);
-    cpu.instret += 1;
-    k.instructions += 1;
+    if (t.reissue) {
+      // A task restored from a checkpoint while asleep re-enters its syscall to get back on its wait
+      // queues; the uninterrupted run never executed that extra ecall, so it is not counted.
+      t.reissue = false;
+    } else {
+      cpu.instret += 1;
+      k.instructions += 1;
+    }
     const h = k.syscallHandler(nr);
     let r: SyscallOutcome;
     if (!h) {

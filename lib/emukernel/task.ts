@@ -45,6 +45,8 @@ export class Task {
    * decides between -EINTR and restarting (SA_RESTART). The pc is still at the ecall.
    */
   interrupted = false;
+  /** Restored asleep in a syscall: re-executing the ecall once to sleep again is not a retired instruction. */
+  reissue = false;
   /** Per-thread pending signals and the blocked mask (bit n-1 for signal n). */
   readonly pending = new SigPending();
   blocked = 0n;
