@@ -94,6 +94,16 @@ export class Kernel {
     return this.clock.monotonicNs(this.instructions);
   }
 
+  /** The pid the allocator hands out next (saved by a checkpoint). */
+  peekNextPid(): number {
+    return this.nextPid;
+  }
+
+  /** Restore the allocator (restart). */
+  setNextPid(pid: number): void {
+    this.nextPid = pid;
+  }
+
   allocPid(): number {
     while (this.tasks.has(this.nextPid) || this.processes.has(this.nextPid)) this.nextPid++;
     return this.nextPid++;
