@@ -13,7 +13,7 @@ export const QUANTUM = 50_000;
 const YIELD_MS = 10;
 
 const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGSEGV = 11;
-const SEGV_MAPERR = 1, ILL_ILLOPC = 1, BUS_ADRALN = 1, TRAP_BRKPT = 1;
+const SEGV_MAPERR = 1, SEGV_ACCERR = 2, ILL_ILLOPC = 1, BUS_ADRALN = 1, TRAP_BRKPT = 1;
 
 export interface SchedulerState {
   /** Task whose slice a checkpoint cut short (0: none). */
@@ -227,8 +227,11 @@ export class Scheduler {
       case Cause.InsnMisaligned:
         forceSignal(this.k, t, SIGBUS, { signo: SIGBUS, code: BUS_ADRALN, pid: 0, uid: 0, addr: cpu.tval });
         break;
-      default:
-        forceSignal(this.k, t, SIGSEGV, { signo: SIGSEGV, code: SEGV_MAPERR, pid: 0, uid: 0, addr: cpu.tval });
+      default: {
+        // A mapped address that faulted was refused by its protection, not missing.
+        const code = t.mm.vmas.find(cpu.tval) !== null ? SEGV_ACCERR : SEGV_MAPERR;
+        forceSignal(this.k, t, SIGSEGV, { signo: SIGSEGV, code, pid: 0, uid: 0, addr: cpu.tval });
+      }
     }
   }
 

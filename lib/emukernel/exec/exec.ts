@@ -1,4 +1,5 @@
 // execve's core: read and validate the program, build its address space, then (only then) replace the task's image.
+import { resetSignalsForExec } from '../signal/lifecycle';
 import { Reg, setI64 } from '../../arch/riscv64/state';
 import { E2BIG, KernelError } from '../errno';
 import type { CwdRef } from '../fs/rootfs';
@@ -24,7 +25,6 @@ export interface ExecOptions {
 
 /** TASK_COMM_LEN - 1: comm keeps this many bytes of the executable's basename. */
 const COMM_MAX = 15;
-const SS_DISABLE = 2;
 
 function toBytes(s: ArgString): Uint8Array {
   return typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
@@ -85,11 +85,10 @@ function commitExec(k: Kernel, t: Task, image: ProgramImage, execfn: string): vo
 
   t.comm = commFor(execfn);
   t.restart = null;
-  t.altStackSp = 0;
-  t.altStackSize = 0;
-  t.altStackFlags = SS_DISABLE;
   t.files.closeOnExec();
-  t.sighand.resetForExec();
+  // A handler table still shared with another process (CLONE_SIGHAND without CLONE_THREAD) is copied first.
+  const shared = [...k.tasks.values()].some((o) => o !== t && o.sighand === t.sighand);
+  resetSignalsForExec(t, shared);
 }
 
 /** The basename of `path`, cut to 15 bytes (TASK_COMM_LEN), as __set_task_comm does. */
