@@ -6,6 +6,13 @@ import { defineRecord } from './record-spec';
 export const NSIG = 64;
 /** RLIM_NLIMITS. */
 export const NLIMITS = 16;
+/** One entry of a `siginfo_raw` buffer: u32 index into the queue of the sigpending record, u32 zero, the 128 bytes. */
+export const RAW_SIGINFO_ENTRY = 136;
+
+const rawFollower = {
+  record: 'buffer', role: 'siginfo_raw', length: { field: 'nr_raw_siginfo', unit: RAW_SIGINFO_ENTRY },
+  meaning: 'siginfo_t bytes given to rt_sigqueueinfo, for the queued signals of the sigpending record after this one that have them',
+} as const;
 
 export const sighand = defineRecord({
   type: 601, name: 'sighand', tree: 'sighand', objtype: 'sighand',
@@ -22,7 +29,7 @@ export const sighand = defineRecord({
 
 export const signal = defineRecord({
   type: 602, name: 'signal', tree: 'signal', objtype: 'signal',
-  meaning: 'thread-group signal state; a sigpending record with the shared pending signals follows',
+  meaning: 'thread-group signal state; then a siginfo_raw buffer (when nr_raw_siginfo > 0) and a sigpending record with the shared pending signals',
   fields: [
     arrayOf('rlim', NLIMITS, [
       x64('rlim_cur', 'soft limit (RLIM_INFINITY = 2^64-1)', 'cur'),
@@ -35,12 +42,17 @@ export const signal = defineRecord({
     s32('tty_pgrp', 'foreground process group of the tty', null),
     s32('tty_old_pgrp', 'previous foreground process group', null),
     u32('group_exit_code', 'exit status of a group exit in progress (0: none)'),
+    u32('flags', 'bit 0: group stopped; bit 1: stop report pending; bit 2: continue report pending; bit 3: group_exit_code valid', 'flags', 'hex'),
+    u32('group_exit_signal', 'fatal signal taking the group down at its next delivery (0: none)'),
+    u32('stop_report', 'signal of the pending WUNTRACED stop report'),
+    u32('nr_raw_siginfo', 'entries in the siginfo_raw buffer that follows', null),
   ],
+  followedBy: [rawFollower],
 });
 
 export const signalTask = defineRecord({
   type: 603, name: 'signal_task', tree: 'signal_task',
-  meaning: "a task's own signal state; a sigpending record with its private pending signals follows",
+  meaning: "a task's own signal state; then a siginfo_raw buffer (when nr_raw_siginfo > 0) and a sigpending record with its private pending signals",
   fields: [
     x64('blocked', 'blocked mask (bit n-1 = signal n)', 'blocked', 'hex'),
     x64('saved_blocked', 'mask to restore after rt_sigsuspend/ppoll', 'saved_blocked', 'hex'),
@@ -50,7 +62,10 @@ export const signalTask = defineRecord({
     u64('altstack_size', 'sigaltstack size'),
     u32('altstack_flags', 'sigaltstack flags (SS_DISABLE = 2)'),
     pad('_pad1', 4),
+    u32('nr_raw_siginfo', 'entries in the siginfo_raw buffer that follows', null),
+    pad('_pad2', 4),
   ],
+  followedBy: [rawFollower],
 });
 
 export const sigpending = defineRecord({

@@ -103,6 +103,7 @@ function restoreEntry(r: RestoreContext, entry: TreePid, procs: Map<number, Proc
     proc.rlimits = sig.rlimits;
     proc.stopReport = sig.stopReport;
     proc.continueReport = sig.continueReport;
+    proc.groupExitStatus = sig.groupExitStatus;
     procs.set(proc.pid, proc);
   } else if (r.object<RestoredSignal>('signal', objs.signal_objref, "record 'task_objs'").shared !== proc.signal) {
     r.fail(objsItem, `thread ${rec.pid} has another signal object than its group leader`);
