@@ -132,7 +132,9 @@ test('a bad checksum', (t) => {
 test('a wrong record count in the tail', (t) => {
   const out = Buffer.from(good);
   out.writeUInt32LE(3, out.length - 24 + 16);
-  rejects(t, out, 'tail', out.length - 24, /^record count 3, but 72 records precede the tail$/);
+  // Counted by framing alone, so the sample image can grow without this test changing.
+  const before = recordOffsets(good).length - 1;
+  rejects(t, out, 'tail', out.length - 24, new RegExp(`^record count 3, but ${before} records precede the tail$`));
 });
 
 test('misaligned, inverted and overlapping VMAs', (t) => {

@@ -1,4 +1,4 @@
-// Records 401–405 (mm, vma, page array, mm context) and 451 (fs).
+// Records 401–406 (mm, vma, page array, mm context, shared anonymous segment, executable path) and 451 (fs).
 import { arrayOf, chars, enumOf, objref, pad, u32, u64 } from './fields';
 import { defineRecord } from './record-spec';
 
@@ -59,6 +59,19 @@ export const mmContext = defineRecord({
   type: 404, name: 'mm_context', tree: null,
   meaning: 'arch-dependent mm state (riscv64)',
   fields: [u64('vdso', 'base of the vDSO mapping (0: none)', 'vdso', 'hex')],
+});
+
+export const shm = defineRecord({
+  type: 405, name: 'shm', tree: 'shm/<objref>', objtype: 'inode',
+  meaning: "a shared anonymous memory segment (MAP_SHARED with MAP_ANONYMOUS, Linux's shmem inode; crfs addition): written before the first vma that maps it; its pages travel with the shm_anon vmas that map them, each page once",
+  fields: [u64('size', 'bytes up to the end of the highest page the segment holds (every page offset lies below size / page_size)', 'size')],
+});
+
+export const mmExe = defineRecord({
+  type: 406, name: 'mm_exe', tree: null,
+  meaning: "the executable's path as readlink(/proc/self/exe) shows it (crfs addition); right after mm",
+  fields: [u32('path_len', 'bytes of the path string that follows, its NUL included (0: no executable, no string)', null), pad('_pad0', 4)],
+  followedBy: [{ record: 'string', role: 'exe_path', length: { field: 'path_len', unit: 1 }, meaning: 'the executable\'s path inside the container' }],
 });
 
 export const fs = defineRecord({

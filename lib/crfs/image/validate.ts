@@ -12,9 +12,9 @@ interface OpenVma { readonly offset: number; readonly start: number; readonly en
 interface OpenMm { readonly offset: number; readonly want: number; count: number; lastEnd: number; vma: OpenVma | null }
 
 /** Records that may sit between a file table's descriptors: the files they name, defined on first use. */
-const IN_TABLE = new Set(['file_desc', 'objref', 'file', 'file_name', 'pipe', 'buffer', 'string', 'cred', 'user', 'groupinfo']);
-/** Records that may sit between an mm's VMAs: page arrays and the backing files VMAs name. */
-const IN_MM = new Set(['vma', 'pgarr', 'buffer', 'objref', 'file', 'file_name', 'pipe', 'string', 'cred', 'user', 'groupinfo']);
+const IN_TABLE = new Set(['file_desc', 'objref', 'file', 'file_name', 'pipe', 'buffer', 'string', 'cred', 'user', 'groupinfo', 'inode_ref', 'pipe_inode']);
+/** Records that may sit between an mm's VMAs: its executable path, page arrays, and the shared segments and backing files VMAs name. */
+const IN_MM = new Set(['mm_exe', 'shm', 'vma', 'pgarr', 'buffer', 'objref', 'file', 'file_name', 'pipe', 'string', 'cred', 'user', 'groupinfo', 'inode_ref', 'pipe_inode']);
 
 /**
  * Streaming semantic validation: `check` each item in image order, then `finish`. Memory is bounded by

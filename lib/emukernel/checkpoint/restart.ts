@@ -1,7 +1,7 @@
 // sys_restart's body: validate a whole image, then rebuild its container in a fresh kernel.
 import { readImageItems } from '../../crfs/image/codec';
 import type { ImageItem, RecordValue } from '../../crfs/image/schema';
-import { checkHeadArch, restoreCpu } from '../../arch/riscv64/checkpoint';
+import { checkCpuRecord, checkHeadArch, restoreCpu } from '../../arch/riscv64/checkpoint';
 import { Kernel, KernelOptions } from '../kernel';
 import { Process } from '../process';
 import { Task } from '../task';
@@ -82,7 +82,10 @@ function restoreEntry(r: RestoreContext, entry: TreePid, procs: Map<number, Proc
   const objs = r.record('task_objs');
   const rb = r.record('restart_block');
   r.record('thread');
+  const cpuItem = r.peek();
   const cpu = r.record('cpu');
+  const badCpu = checkCpuRecord(cpu);
+  if (badCpu) r.fail(cpuItem, badCpu);
   if (rec.exit_state === 'zombie') {
     if (entry.vtgid !== entry.vpid) r.fail(taskItem, `zombie ${rec.pid} is a thread of ${entry.vtgid}`);
     const p = new Process(rec.pid, null, entry.vpgid, entry.vsid, rec.exit_signal);
