@@ -21,6 +21,7 @@ import { RecordSpec, RecordValueOf } from './record-spec';
 import * as base from './records-base';
 import * as file from './records-file';
 import * as mm from './records-mm';
+import * as rootfs from './records-rootfs';
 import * as sig from './records-signal';
 import * as task from './records-task';
 
@@ -52,7 +53,8 @@ export const RECORDS = [
   task.tree, task.task, task.taskNs, task.taskObjs, task.restartBlock, task.thread, task.cpu, task.ns, task.utsNs,
   task.cred, task.user, task.groupinfo, task.taskCreds, task.sched,
   file.fileTable, file.fileDesc, file.fileName, file.file, file.pipe,
-  mm.mm, mm.vma, mm.pgarr, mm.mmContext, mm.fs,
+  mm.mm, mm.vma, mm.pgarr, mm.mmContext, mm.shm, mm.mmExe, mm.fs,
+  rootfs.rootfs, rootfs.rootfsInode, rootfs.rootfsExtent, rootfs.rootfsDentry, rootfs.inodeRef, rootfs.pipeInode,
   sig.sighand, sig.signal, sig.signalTask, sig.sigpending,
   base.tail, base.error,
 ] as const;

@@ -222,21 +222,48 @@ export const hostStdioOps: FileOps<HostEnd> = {
   pollQueues: (f) => (f.priv.hostFd === 0 ? [f.priv.stdio.inputWait] : []),
 };
 
+/** Each kernel's one HostStdio: host input is registered with its scheduler exactly once. */
+const kernelStdio = new WeakMap<Kernel, HostStdio>();
+
+/**
+ * The kernel's connection to the host stdio, made on the first call over `io` (default: the real
+ * host), which also registers host input with the scheduler; later calls return the same one and
+ * ignore `io`. A restart calls it first with the host it should re-bind external files to.
+ */
+export function hostStdioOf(k: Kernel, io?: HostIo): HostStdio {
+  let stdio = kernelStdio.get(k);
+  if (!stdio) {
+    const made = new HostStdio(io ?? new RealHostIo(), (t) => raiseSigpipe(k, t), () => k.rootfs.now());
+    kernelStdio.set(k, made);
+    k.scheduler.addExternalWaker(() => made.inputPending());
+    stdio = made;
+  }
+  return stdio;
+}
+
+/**
+ * A new external open file (refs 1, f_flags `flags`, default the host's) standing for host fd
+ * `hostFd` (0, 1 or 2) of `stdio`, or null when the host has that fd closed.
+ */
+export function openHostStdioFile(stdio: HostStdio, hostFd: number, openedNs: bigint, flags?: number): OpenFile<HostEnd> | null {
+  const info = stdio.io.describe(hostFd);
+  if (!info) return null;
+  const f = new OpenFile(hostStdioOps, { stdio, hostFd, info, openedNs }, flags ?? info.flags);
+  f.external = true;
+  return f;
+}
+
 /**
  * Install fds 0, 1, 2 in `table` as external open files standing for the host's fds 0, 1, 2 (a host
- * fd that is closed is left out), and register host input with the scheduler. Returns the HostStdio:
+ * fd that is closed is left out), over the kernel's HostStdio (see hostStdioOf). Returns the HostStdio:
  * call its shutdown() when the container is done, so a pending stdin read does not keep Node alive.
  */
-export function bindHostStdio(k: Kernel, table: FdTable, io: HostIo = new RealHostIo()): HostStdio {
-  const stdio = new HostStdio(io, (t) => raiseSigpipe(k, t), () => k.rootfs.now());
+export function bindHostStdio(k: Kernel, table: FdTable, io?: HostIo): HostStdio {
+  const stdio = hostStdioOf(k, io);
   const openedNs = k.rootfs.now();
   for (const hostFd of [0, 1, 2]) {
-    const info = io.describe(hostFd);
-    if (!info) continue;
-    const f = new OpenFile(hostStdioOps, { stdio, hostFd, info, openedNs }, info.flags);
-    f.external = true;
-    table.installAt(hostFd, f, false);
+    const f = openHostStdioFile(stdio, hostFd, openedNs);
+    if (f) table.installAt(hostFd, f, false);
   }
-  k.scheduler.addExternalWaker(() => stdio.inputPending());
   return stdio;
 }
