@@ -11,7 +11,8 @@ import { Mm } from './mm/mm';
 import { FdTable } from './fs/fdtable';
 import { FsContext } from './fs/fs-context';
 import { RootFs } from './fs/rootfs';
-import { bindHostStdio } from './fs/host-stdio';
+import { bindHostStdio, hostStdioOf } from './fs/host-stdio';
+import type { HostIo } from './fs/host-io';
 import { SigHand } from './signal/sighand';
 import { execProgram } from './exec/exec';
 import { Scheduler } from './scheduler';
@@ -25,6 +26,8 @@ export interface KernelOptions {
   /** Seeds getrandom and AT_RANDOM; the same seed gives the same run. */
   seed?: number;
   utsname?: Partial<Utsname>;
+  /** Where the container's stdio goes; the host process's fds 0–2 when absent. */
+  hostIo?: HostIo;
 }
 
 export interface SpawnOptions {
@@ -71,6 +74,7 @@ export class Kernel {
     this.rootfs = new RootFs(() => this.clock.realtimeNs(this.instructions));
     for (const table of ALL_SYSCALL_TABLES) this.registerSyscalls(table);
     this.scheduler = new Scheduler(this);
+    if (opts.hostIo) hostStdioOf(this, opts.hostIo);
   }
 
   private registerSyscalls(table: SyscallTable): void {
