@@ -113,6 +113,17 @@ export class Scheduler {
     }
   }
 
+  /**
+   * After a restart: every task that was asleep in a syscall re-enters it now, in the order it went to sleep and
+   * before anything runs, so it is back on its wait queue exactly as at the checkpoint (a wake that
+   * comes later finds it there, as it would have in the uninterrupted run).
+   */
+  reissueBlocked(): void {
+    const sleepers = this.k.runOrder.filter((t) => t.reissue && t.state === 'runnable');
+    sleepers.sort((a, b) => a.sleepSeq - b.sleepSeq);
+    for (const t of sleepers) this.dispatchSyscall(t);
+  }
+
   /** What a checkpoint saves of the scheduler: the cut slice and where round-robin resumes. */
   exportState(): SchedulerState {
     const t = this.resumeTask && this.resumeTask.state === 'runnable' ? this.resumeTask : null;
@@ -183,18 +194,14 @@ export class Scheduler {
     const k = this.k;
     const cpu = t.cpu;
     const nr = syscallNumber(cpu);
-    if (t.reissue) {
-      // A task restored from a checkpoint while asleep re-enters its syscall to get back on its wait
-      // queues; the uninterrupted run never executed that extra ecall, so it is not counted.
-      t.reissue = false;
-    } else {
-      cpu.instret += 1;
-      k.instructions += 1;
-    }
+    const reissue = t.reissue;
+    cpu.instret += 1;
+    k.instructions += 1;
     const h = k.syscallHandler(nr);
     let r: SyscallOutcome;
     if (!h) {
       k.noteUnknownSyscall(t, nr);
+      t.reissue = false;
       r = -ENOSYS;
     } else {
       try {
@@ -202,9 +209,15 @@ export class Scheduler {
       } catch (e) {
         if (!(e instanceof KernelError)) throw e;
         r = -e.errno;
+      } finally {
+        t.reissue = false;
       }
     }
-    if (r === BLOCKED) return;
+    if (r === BLOCKED) {
+      // A restored sleeper going back to sleep: the uninterrupted run never executed this ecall.
+      if (reissue) { cpu.instret -= 1; k.instructions -= 1; }
+      return;
+    }
     t.restart = null;
     if (r === JUMPED || t.state === 'dead') return;
     setI64(cpu, Reg.a0, r);

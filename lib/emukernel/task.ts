@@ -29,6 +29,9 @@ export interface RestartBlock {
   done?: number;
 }
 
+/** Orders sleepers by when they went to sleep (wait queues are FIFO; a restart must rebuild them in order). */
+let sleepCounter = 0;
+
 export class Task {
   readonly cpu = new CpuState();
   readonly hart: Hart;
@@ -45,7 +48,13 @@ export class Task {
    * decides between -EINTR and restarting (SA_RESTART). The pc is still at the ecall.
    */
   interrupted = false;
-  /** Restored asleep in a syscall: re-executing the ecall once to sleep again is not a retired instruction. */
+  /** When this task last went to sleep (see sleepCounter). */
+  sleepSeq = 0;
+  /**
+   * Restored asleep in a syscall: re-executing the ecall once to sleep again is not a retired
+   * instruction. True while that re-execution's handler runs, so a handler whose wait condition is
+   * user memory (futex) can go back to sleep without re-checking it.
+   */
   reissue = false;
   /** Per-thread pending signals and the blocked mask (bit n-1 for signal n). */
   readonly pending = new SigPending();
@@ -87,6 +96,7 @@ export class Task {
   /** Put the task to sleep on the given queues (and optionally until a deadline). The caller returns BLOCKED. */
   sleepOn(queues: readonly WaitQueue[], wakeAtNs: number | null = null, timeoutResult: number | null = null): void {
     for (const q of queues) q.add(this);
+    this.sleepSeq = ++sleepCounter;
     this.wakeAtNs = wakeAtNs;
     this.timeoutResult = timeoutResult;
     this.state = 'blocked';

@@ -52,7 +52,7 @@ function writeTaskState(w: ImageWriter, pid: number, blocked: boolean): void {
     ...zeroRecord('restart_block'), function_type: blocked ? 'futex' : 'none', syscall_nr: blocked ? 98 : -1,
     flags: blocked ? 4 : 0, wake_at_ns: blocked ? 999999 : 0,
   });
-  w.record('thread', { syscall_nr: blocked ? 98 : -1, flags: 0, orig_a0: 0x3ff000 });
+  w.record('thread', { syscall_nr: blocked ? 98 : -1, flags: 0, orig_a0: 0x3ff000n });
   const regs = new Uint8Array(31 * 8);
   regs.forEach((_, i) => { regs[i] = (i * 13 + pid) & 0xff; });
   w.record('cpu', { pc: 0x10abc, regs, fcsr: 0x21, fregs: new Uint8Array(32 * 8).fill(0xff), instret: 60000 });

@@ -111,7 +111,7 @@ function unorderedFdImage(): Buffer {
   w.record('file_desc', { fd_objref: 4, fd_descriptor: 0, fd_close_on_exec: 0 });
   w.record('task_objs', { files_objref: 3, mm_objref: 0, fs_objref: 0, sighand_objref: 0, signal_objref: 0 });
   w.record('restart_block', { ...zeroRecord('restart_block'), function_type: 'none', syscall_nr: -1 });
-  w.record('thread', { syscall_nr: -1, flags: 0, orig_a0: 0 });
+  w.record('thread', { syscall_nr: -1, flags: 0, orig_a0: 0n });
   w.record('cpu', zeroRecord('cpu'));
   w.record('signal_task', zeroRecord('signal_task'));
   w.record('sigpending', { nr_pending: 0, signal: 0n, siginfo: [] });

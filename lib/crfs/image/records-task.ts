@@ -86,6 +86,7 @@ export const restartBlock = defineRecord({
     u64('done', 'bytes a partial read/write already transferred'),
     u64('wake_at_ns', 'CLOCK_MONOTONIC ns at which the sleeper wakes by itself'),
     s64('timeout_result', 'what the syscall returns if wake_at_ns passes first'),
+    u64('sleep_order', 'rank of this sleeper among all sleepers by when it went to sleep: restart re-queues them in this order, so wait queues keep their order'),
   ],
 });
 
@@ -95,7 +96,7 @@ export const thread = defineRecord({
   fields: [
     s32('syscall_nr', 'syscall the task is inside (a7 at the ecall), or -1'),
     u32('flags', 'thread_info flags', 'flags', 'hex'),
-    u64('orig_a0', 'a0 at syscall entry (riscv pt_regs orig_a0)', 'orig_a0', 'hex'),
+    x64('orig_a0', 'a0 at syscall entry (riscv pt_regs orig_a0)', 'orig_a0', 'hex'),
   ],
 });
 

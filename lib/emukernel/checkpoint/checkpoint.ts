@@ -5,7 +5,7 @@ import {
   FORMAT_VERSION, KERNEL_CONSTANTS, KERNEL_VERSION, MAGIC_HEAD, PAGE_SIZE, RecordValue, zeroRecord,
 } from '../../crfs/image/schema';
 import { cpuRecord, headArchRecord } from '../../arch/riscv64/checkpoint';
-import { getI32, getU64, Reg } from '../../arch/riscv64/state';
+import { getBig, getI32, Reg } from '../../arch/riscv64/state';
 import type { Kernel } from '../kernel';
 import type { Process } from '../process';
 import type { Task } from '../task';
@@ -143,9 +143,9 @@ function writeTask(ctx: CheckpointContext, t: Task): void {
   const sighand = where(() => checkpointSighand(ctx, t.sighand));
   const signal = where(() => checkpointSignal(ctx, t.proc));
   w.record('task_objs', { files_objref: files, mm_objref: mm, fs_objref: fs, sighand_objref: sighand, signal_objref: signal });
-  w.record('restart_block', restartRecord(t));
+  w.record('restart_block', restartRecord(ctx.k, t));
   w.record('thread', {
-    syscall_nr: t.state === 'blocked' ? getI32(t.cpu, Reg.a7) : -1, flags: 0, orig_a0: getU64(t.cpu, Reg.a0),
+    syscall_nr: t.state === 'blocked' ? getI32(t.cpu, Reg.a7) : -1, flags: 0, orig_a0: getBig(t.cpu, Reg.a0),
   });
   w.record('cpu', cpuRecord(t.cpu));
   writeTaskSignals(ctx, t);
@@ -154,7 +154,14 @@ function writeTask(ctx: CheckpointContext, t: Task): void {
 /** The restart block flags: which optional fields hold a value. */
 export const RB_INTERRUPTED = 1, RB_DEADLINE = 2, RB_WAKE_AT = 4, RB_TIMEOUT_RESULT = 8;
 
-function restartRecord(t: Task): RecordValue<'restart_block'> {
+/** 1 + the number of sleepers that went to sleep before `t`: small, and the same for the same state. */
+function sleepRank(k: Kernel, t: Task): number {
+  let rank = 1;
+  for (const o of k.runOrder) if (o.state === 'blocked' && o.sleepSeq < t.sleepSeq) rank++;
+  return rank;
+}
+
+function restartRecord(k: Kernel, t: Task): RecordValue<'restart_block'> {
   const r = t.restart;
   let flags = t.interrupted ? RB_INTERRUPTED : 0;
   if (r?.deadlineNs !== undefined) flags |= RB_DEADLINE;
@@ -168,6 +175,7 @@ function restartRecord(t: Task): RecordValue<'restart_block'> {
     flags, deadline_ns: r?.deadlineNs ?? 0, done: r?.done ?? 0,
     wake_at_ns: blocked && t.wakeAtNs !== null ? t.wakeAtNs : 0,
     timeout_result: blocked && t.timeoutResult !== null ? t.timeoutResult : 0,
+    sleep_order: blocked ? sleepRank(k, t) : 0,
   };
 }
 
@@ -182,7 +190,7 @@ function writeZombie(ctx: CheckpointContext, p: Process): void {
   w.record('task_creds', { cred_ref: 0, ecred_ref: 0 });
   w.record('task_objs', { files_objref: 0, mm_objref: 0, fs_objref: 0, sighand_objref: 0, signal_objref: 0 });
   w.record('restart_block', { ...zeroRecord('restart_block'), function_type: 'none', syscall_nr: -1 });
-  w.record('thread', { syscall_nr: -1, flags: 0, orig_a0: 0 });
+  w.record('thread', { syscall_nr: -1, flags: 0, orig_a0: 0n });
   w.record('cpu', { ...zeroRecord('cpu'), instret: p.deadInstructions });
   w.record('signal_task', { ...zeroRecord('signal_task'), altstack_flags: 2 });
   w.record('sigpending', { nr_pending: 0, signal: 0n, siginfo: [] });

@@ -35,6 +35,7 @@ export function restoreKernel(image: Uint8Array, opts: KernelOptions = {}): Kern
   for (const entry of tree.pids) restoreEntry(r, entry, procs);
   r.record('tail');
   linkProcesses(k, tree, procs);
+  k.scheduler.reissueBlocked();
   return k;
 }
 
@@ -143,6 +144,7 @@ function restoreRestartBlock(t: Task, rec: RecordValue<'task'>, rb: RecordValue<
   if (rec.state === 'interruptible') {
     t.state = 'runnable';
     t.reissue = true;
+    t.sleepSeq = rb.sleep_order;
   } else if (rec.state === 'stopped') {
     t.state = 'stopped';
   }

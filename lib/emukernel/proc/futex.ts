@@ -49,7 +49,9 @@ function futexWait(k: Kernel, t: Task, addr: number, val: number, timeoutAddr: n
   if (addr % 4 !== 0) return -EINVAL;
   const cur = t.mm.readU32(addr);
   if (cur === null) return -EFAULT;
-  if (cur !== val >>> 0) return -EAGAIN;
+  // A sleeper restored from a checkpoint was already queued: the word may have changed since (an
+  // unlock that has not called FUTEX_WAKE yet), and the wake that follows must still find it.
+  if (cur !== val >>> 0 && !t.reissue) return -EAGAIN;
   let deadline: number | null = null;
   if (timeoutAddr !== 0) {
     const ts = readTimespecBig(t, timeoutAddr);
