@@ -37,3 +37,12 @@ bench: build
 
 clean:
 	rm -rf dist build
+
+# Checkpoint-anywhere at 1000 random cuts per example (seed: CRFS_SEED, printed on failure).
+soak: build
+	CRFS_CUTS=$${CRFS_CUTS:-1000} node scripts/run-tests.js dist/spec/restart/*.test.js
+
+# The image fuzzers for CRFS_FUZZ_MS per property (default 60000); ava's timeout follows the budget.
+fuzz: build
+	@export CRFS_FUZZ_MS=$${CRFS_FUZZ_MS:-60000}; \
+	node scripts/run-tests.js --timeout=$$((CRFS_FUZZ_MS + 120000)) dist/spec/*/fuzz*.test.js

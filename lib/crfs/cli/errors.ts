@@ -1,5 +1,7 @@
 // The CLI's one error type: a message for a single stderr line and the exit status that goes with it.
 
+/** Exit status for a command that ran and failed (a bad image, a missing input). */
+export const EXIT_FAILURE = 1;
 /** Exit status for bad usage (unknown option, missing argument), as most Unix tools use. */
 export const EXIT_USAGE = 2;
 /** Exit status for a crfs bug: the program could not be run to its end (sysexits' EX_SOFTWARE). */

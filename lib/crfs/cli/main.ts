@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { Logger } from 'pino';
 import { CliError, EXIT_INTERNAL, EXIT_USAGE, describeError } from './errors';
 import { createCliLogger } from './logger';
+import { registerInfoCommand } from './info';
+import { registerRestartCommand } from './restart';
 import { registerRunCommand } from './run';
 
 /** Ends the process once stdout and stderr have drained, so a piped program's last output is not lost. */
@@ -33,6 +35,8 @@ export function buildProgram(getLogger: () => Logger, finish: (status: number) =
     });
   // Subcommands inherit exitOverride and the output configuration from `program` when created.
   registerRunCommand(program, getLogger, finish);
+  registerRestartCommand(program, getLogger, finish);
+  registerInfoCommand(program, finish);
   return program;
 }
 

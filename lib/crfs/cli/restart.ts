@@ -1,0 +1,56 @@
+// `crfs restart [--stats FILE] [checkpoint options] FILE|DIR|-`: bring a checkpointed container back and run it on.
+import { Command } from 'commander';
+import { Logger } from 'pino';
+import type { Kernel } from '../../emukernel/kernel';
+import {
+  CheckpointCliOptions, addCheckpointOptions, checkOutputWritable, parseCheckpointPlan, prepareExportDir,
+} from './checkpoint-options';
+import { CliError, EXIT_FAILURE, describeError } from './errors';
+import { readImageSource } from './image-source';
+
+export interface RestartOptions extends CheckpointCliOptions {
+  stats?: string;
+}
+
+/**
+ * Restarts the container saved in `source` on a fresh emukernel with this process's stdio, and runs it
+ * to its end (checkpointing it again when asked). Resolves with init's status, or 0 after `--then
+ * stop`. Throws CliError: exit 1, `restart: <message>` naming the record and offset, for an image that
+ * cannot be restarted (nothing of it has run); exit 2 for bad options or unwritable outputs.
+ */
+export async function restartContainer(source: string, opts: RestartOptions, log: Logger): Promise<number> {
+  const plan = parseCheckpointPlan(opts);
+  const image = readImageSource(source, 'restart');
+  // Outputs are created only once the input is read: `--image` may name the file restarted from.
+  if (opts.stats !== undefined) checkOutputWritable('--stats', opts.stats);
+  if (plan) checkOutputWritable('--image', plan.image);
+  if (plan?.report) checkOutputWritable('--report', plan.report);
+  if (opts.exportRoot !== undefined) prepareExportDir(opts.exportRoot);
+  const [{ restoreKernel }, { RestoreError }, { ImageError }] = await Promise.all([
+    import('../../emukernel/checkpoint/restart'),
+    import('../../emukernel/checkpoint/context'),
+    import('../image/errors'),
+  ]);
+  let kernel: Kernel;
+  try {
+    kernel = restoreKernel(image, { logger: log });
+  } catch (e) {
+    if (e instanceof ImageError || e instanceof RestoreError) throw new CliError(`restart: ${describeError(e)}`, EXIT_FAILURE);
+    throw e;
+  }
+  const { runSession } = await import('./container-session');
+  return runSession(kernel, { plan, stats: opts.stats, exportRoot: opts.exportRoot, program: source, argv: [] }, log);
+}
+
+/** Adds the `restart` subcommand to `program`; `finish(status)` receives the exit status. */
+export function registerRestartCommand(program: Command, getLogger: () => Logger, finish: (status: number) => void): void {
+  const cmd = program
+    .command('restart')
+    .description('restart a checkpointed container from a blob (FILE, or - for stdin) and run it to its end')
+    .option('--stats <file>', 'write JSON run statistics (instructions, exit, ...) to FILE at exit');
+  addCheckpointOptions(cmd)
+    .argument('<image>', 'checkpoint blob file, or - to read it from stdin')
+    .action(async (source: string, opts: RestartOptions) => {
+      finish(await restartContainer(source, opts, getLogger()));
+    });
+}
