@@ -55,7 +55,7 @@ function writeTaskState(w: ImageWriter, pid: number, blocked: boolean): void {
   w.record('thread', { syscall_nr: blocked ? 98 : -1, flags: 0, orig_a0: 0x3ff000n });
   const regs = new Uint8Array(31 * 8);
   regs.forEach((_, i) => { regs[i] = (i * 13 + pid) & 0xff; });
-  w.record('cpu', { pc: 0x10abc, regs, fcsr: 0x21, fregs: new Uint8Array(32 * 8).fill(0xff), instret: 60000 });
+  w.record('cpu', { pc: 0x10abc, regs, fcsr: 0x21, fregs: new Uint8Array(32 * 8).fill(0xff), instret: 60000, reservation: -1 });
   w.record('signal_task', { ...zeroRecord('signal_task'), blocked: 1n << 9n, altstack_flags: 2 });
   w.record('sigpending', { nr_pending: 0, signal: 0n, siginfo: [] });
 }

@@ -27,7 +27,7 @@ export function cpuRecord(s: CpuState): RecordValue<'cpu'> {
   const fregs = new Uint8Array(FREGS_BYTES);
   const fv = new DataView(fregs.buffer);
   for (let i = 0; i < 64; i++) fv.setInt32(i * 4, s.fi[i], true);
-  return { pc: s.pc, regs, fcsr: ((s.frm << 5) | s.fflags) & FCSR_MASK, fregs, instret: s.instret };
+  return { pc: s.pc, regs, fcsr: ((s.frm << 5) | s.fflags) & FCSR_MASK, fregs, instret: s.instret, reservation: s.reservation };
 }
 
 /**
@@ -38,12 +38,13 @@ export function checkCpuRecord(v: RecordValue<'cpu'>): string | null {
   if (v.regs.length !== REGS_BYTES || v.fregs.length !== FREGS_BYTES) return 'register arrays of the wrong size';
   if ((v.fcsr & ~FCSR_MASK) !== 0) return `fcsr 0x${v.fcsr.toString(16)} has reserved bits set`;
   if (v.pc % 2 !== 0) return `pc 0x${v.pc.toString(16)} is not 2-byte aligned`;
+  if (v.reservation !== -1 && (v.reservation < 0 || v.reservation % 4 !== 0)) return `reservation ${v.reservation} is neither -1 nor an aligned address`;
   return null;
 }
 
 /**
- * Load a `cpu` record into `s`, bit for bit: x0 stays zero, the LR/SC reservation is dropped (as a
- * context switch would) and no trap is pending. Never throws; reserved fcsr bits are ignored (call
+ * Load a `cpu` record into `s`, bit for bit (the LR/SC reservation included): x0 stays zero and no
+ * trap is pending. Never throws; reserved fcsr bits are ignored (call
  * checkCpuRecord first to refuse such a record).
  */
 export function restoreCpu(s: CpuState, v: RecordValue<'cpu'>): void {
@@ -57,7 +58,7 @@ export function restoreCpu(s: CpuState, v: RecordValue<'cpu'>): void {
   s.fflags = v.fcsr & 0x1f;
   s.frm = (v.fcsr >>> 5) & 7;
   s.instret = v.instret;
-  s.reservation = -1;
+  s.reservation = v.reservation;
   s.cause = 0;
   s.tval = 0;
 }

@@ -110,6 +110,7 @@ export const cpu = defineRecord({
     pad('_pad0', 4),
     bytes('fregs', 32 * 8, 'f0..f31, little-endian 64-bit each (singles NaN-boxed)', 'fregs'),
     u64('instret', 'instructions this hart has retired'),
+    s64('reservation', 'LR/SC reservation address, -1 when none is held (kept so an SC right after the cut behaves as in the uninterrupted run)'),
   ],
 });
 

@@ -45,8 +45,12 @@ export function sysCheckpoint(k: Kernel, pid: number, fd: number, flags = CHECKP
   try {
     res = writeCheckpoint(k, sink, { id: nextCheckpointId(k), flags });
   } catch (e) {
-    sink.flush();
-    if (!wasFrozen) k.scheduler.thaw();
+    try {
+      sink.flush();
+    } finally {
+      // Whatever happened to the image, the container carries on as it was.
+      if (!wasFrozen) k.scheduler.thaw();
+    }
     throw e;
   }
   const downtimeMs = Number(process.hrtime.bigint() - start) / 1e6;
