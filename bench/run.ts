@@ -5,9 +5,10 @@ import { describeMachine, formatMachine } from './machine';
 import { REPO_ROOT } from './measure';
 import { BenchContext, BenchSection } from './section';
 import { throughputSection } from './sections/throughput';
+import { pushSection } from './sections/push';
 
 /** Every section, in report order; a new benchmark is one file in bench/sections and one entry here. */
-const SECTIONS: BenchSection[] = [throughputSection];
+const SECTIONS: BenchSection[] = [throughputSection, pushSection];
 
 /** Runs the sections and writes the report; resolves with the process exit status (1 if any failed). */
 async function runBenchmarks(argv: string[]): Promise<number> {
