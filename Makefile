@@ -33,7 +33,7 @@ demo: build
 	bash examples/demo.sh
 
 bench: build
-	node dist/bench/run.js
+	node --expose-gc dist/bench/run.js
 
 clean:
 	rm -rf dist build
