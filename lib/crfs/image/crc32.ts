@@ -25,5 +25,15 @@ type NativeCrc = (data: Uint8Array, value?: number) => number;
 const native: NativeCrc | undefined = (zlib as unknown as { crc32?: NativeCrc }).crc32;
 
 /** CRC-32 of `data` continuing from `crc` (0 to start); returns an unsigned 32-bit value. */
-export const crc32: (data: Uint8Array, crc?: number) => number =
-  native ? (data, crc = 0) => native(data, crc) : crc32Portable;
+export const crc32: (data: Uint8Array, crc?: number) => number = native ? crc32Native : crc32Portable;
+
+/** Slices measured fastest for Node 20's zlib.crc32 (about twice its speed on one multi-MiB call). */
+const NATIVE_SLICE = 16384;
+
+function crc32Native(data: Uint8Array, crc = 0): number {
+  const f = native as NativeCrc;
+  if (data.length <= NATIVE_SLICE) return f(data, crc);
+  let c = crc;
+  for (let i = 0; i < data.length; i += NATIVE_SLICE) c = f(data.subarray(i, Math.min(i + NATIVE_SLICE, data.length)), c);
+  return c;
+}

@@ -89,11 +89,24 @@ export function* parseImage(total: number | null, opts: ParseOptions = {}): Gene
     const role = exp ? exp.f.role : null;
 
     if (spec.variable === 'bytes' && role === 'pages') {
+      // One request and one CRC call for the whole array; a short read fails as the first short page would.
       const n = plen / pageSize;
+      const start = off;
+      const b = plen === 0 ? new Uint8Array(0) : yield plen;
+      const got = b ? b.length : 0;
+      if (!b || got < plen) {
+        const whole = Math.floor(got / pageSize);
+        failImage(label, hoff, `truncated: the image ends at offset ${start + got}, ${pageSize - (got - whole * pageSize)} bytes short`);
+      }
+      crc = crc32(b, crc);
+      off += plen;
       for (let i = 0; i < n; i++) {
-        const at = off;
-        const data = yield* take(pageSize, label, hoff);
-        yield* emit({ kind: 'page', name: 'buffer', type: 4, offset: at, record: hoff, len, role: 'pages', addr: addrs[i], data });
+        const item: ImageItem = {
+          kind: 'page', name: 'buffer', type: 4, offset: start + i * pageSize, record: hoff, len, role: 'pages', addr: addrs[i],
+          data: b.subarray(i * pageSize, (i + 1) * pageSize),
+        };
+        validator?.check(item);
+        yield item;
       }
     } else if (spec.variable === 'bytes' && role === 'addresses') {
       const data = yield* take(plen, label, hoff);

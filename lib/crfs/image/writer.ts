@@ -27,12 +27,21 @@ export class ImageWriter {
   private records = 0;
   private finished = false;
   private wantDrain = false;
+  /**
+   * Direct views not yet emitted, joined while each starts where the last ended in the same
+   * ArrayBuffer (pool pages of one slab usually do): one CRC call and one iovec per run, not per page.
+   */
+  private runBuf: ArrayBufferLike | null = null;
+  /** The run's first view, emitted itself when nothing joined it (the sink sees the caller's view). */
+  private runFirst: Uint8Array | null = null;
+  private runStart = 0;
+  private runEnd = 0;
 
   constructor(private readonly sink: ImageSink) {}
 
   /** Bytes of the image so far (the offset the next record will have). */
   get offset(): number {
-    return this.emitted + this.used;
+    return this.emitted + (this.runEnd - this.runStart) + this.used;
   }
 
   /** Records written so far. */
@@ -48,6 +57,7 @@ export class ImageWriter {
   /** Resolves when the sink can take more. */
   async waitDrain(): Promise<void> {
     this.flushStage();
+    this.flushRun();
     if (this.wantDrain && this.sink.drained) await this.sink.drained();
     this.wantDrain = false;
   }
@@ -122,6 +132,7 @@ export class ImageWriter {
   finish(): void {
     if (this.finished) return;
     this.flushStage();
+    this.flushRun();
     const spec = recordByName('tail');
     const out = new Uint8Array(align8(8 + spec.layout.fixedSize));
     this.header(out, 0, spec.type, 8 + spec.layout.fixedSize);
@@ -167,13 +178,36 @@ export class ImageWriter {
 
   private direct(view: Uint8Array): void {
     this.flushStage();
-    this.emit(view);
     const padLen = align8(view.length) - view.length;
-    if (padLen) this.emit(ZERO8.subarray(0, padLen));
+    if (padLen === 0 && view.buffer === this.runBuf && view.byteOffset === this.runEnd) {
+      this.runEnd += view.length;
+      return;
+    }
+    this.flushRun();
+    if (padLen) {
+      this.emit(view);
+      this.emit(ZERO8.subarray(0, padLen));
+      return;
+    }
+    this.runBuf = view.buffer;
+    this.runFirst = view;
+    this.runStart = view.byteOffset;
+    this.runEnd = view.byteOffset + view.length;
+  }
+
+  private flushRun(): void {
+    if (this.runBuf === null) return;
+    const first = this.runFirst as Uint8Array;
+    const run = first.length === this.runEnd - this.runStart ? first : new Uint8Array(this.runBuf, this.runStart, this.runEnd - this.runStart);
+    this.runBuf = null;
+    this.runFirst = null;
+    this.runStart = this.runEnd = 0;
+    this.emit(run);
   }
 
   private flushStage(): void {
     if (this.used === 0) return;
+    this.flushRun();
     const chunk = this.stage.subarray(0, this.used);
     // The sink owns what it is given, so the stage is never reused after a flush.
     this.stage = new Uint8Array(STAGE_BYTES);

@@ -153,24 +153,26 @@ function restoreVmaPages(r: RestoreContext, pages: Map<number, Page>, pool: Page
     const arrItem = r.peek();
     const n = r.record('pgarr').nr_pages;
     if (n === 0) return count;
-    for (const { addr, data } of r.pages(n)) {
+    const arr = r.pages(n);
+    for (let i = 0; i < arr.length; i++) {
+      const addr = arr[i].addr;
       if (addr % PAGE_SIZE !== 0 || addr < v.vm_start || addr >= v.vm_end || addr <= last) {
         r.fail(arrItem, `page ${hex(addr)} is not above ${hex(last)} inside the vma ${hex(v.vm_start)}-${hex(v.vm_end)} at offset ${vmaItem.offset}`);
       }
       last = addr;
       count++;
-      if (v.vma_type === 'vdso') continue;
-      const vpn = addr / PAGE_SIZE;
-      const p = pool.alloc();
-      p.bytes.set(data);
-      if (seg === null) {
-        pages.set(vpn, p);
-        continue;
-      }
-      const idx = v.vm_pgoff + vpn - firstVpn;
+      if (seg === null) continue;
+      const idx = v.vm_pgoff + addr / PAGE_SIZE - firstVpn;
       if (idx >= seg.pages) r.fail(arrItem, `page ${hex(addr)} is at offset ${idx} of a segment of ${seg.pages} pages`);
       if (seg.shm.pages.has(idx)) r.fail(arrItem, `page ${hex(addr)}: offset ${idx} of segment ${v.ino_objref} is given twice`);
-      seg.shm.pages.set(idx, p);
+    }
+    if (v.vma_type === 'vdso') continue;
+    // Checked first, copied after: a bad array leaves no half-filled pages behind.
+    const copies = pool.allocCopies(arr.map((e) => e.data));
+    for (let i = 0; i < arr.length; i++) {
+      const vpn = arr[i].addr / PAGE_SIZE;
+      if (seg === null) pages.set(vpn, copies[i]);
+      else seg.shm.pages.set(v.vm_pgoff + vpn - firstVpn, copies[i]);
     }
   }
 }

@@ -49,6 +49,26 @@ export class PagePool {
     return p;
   }
 
+  /**
+   * New pages (refs = 1), one per view of `srcs` (each exactly PAGE_SIZE bytes), holding copies of
+   * them. A run of views adjacent in one buffer that lands on adjacent pages of one slab is copied
+   * with a single set, so restoring a big image is a few large copies rather than one per page.
+   */
+  allocCopies(srcs: readonly Uint8Array[]): Page[] {
+    const out: Page[] = new Array<Page>(srcs.length);
+    let runAt = 0;
+    for (let i = 0; i < srcs.length; i++) {
+      const p = this.take(false);
+      out[i] = p;
+      if (i > runAt && !(adjacent(srcs[i - 1], srcs[i]) && adjacent(out[i - 1].bytes, p.bytes))) {
+        copyRun(srcs, out, runAt, i);
+        runAt = i;
+      }
+    }
+    if (srcs.length > runAt) copyRun(srcs, out, runAt, srcs.length);
+    return out;
+  }
+
   /** Drop one reference; the page returns to the pool when none is left. */
   put(p: Page): void {
     if (--p.refs === 0) {
@@ -57,7 +77,7 @@ export class PagePool {
     }
   }
 
-  private take(): Page {
+  private take(zero = true): Page {
     this.stats.live++;
     const reused = this.free.pop();
     if (reused !== undefined) {
@@ -65,7 +85,7 @@ export class PagePool {
       // identity, so a page reborn at the same address must not look like the old one.
       const { buffer, byteOffset } = reused.bytes;
       const p = new Page(new Uint8Array(buffer, byteOffset, PAGE_SIZE), new DataView(buffer, byteOffset, PAGE_SIZE));
-      p.bytes.fill(0);
+      if (zero) p.bytes.fill(0);
       return p;
     }
     if (this.nextInSlab === PAGES_PER_SLAB) {
@@ -77,6 +97,20 @@ export class PagePool {
     this.stats.carved++;
     return new Page(new Uint8Array(buf, off, PAGE_SIZE), new DataView(buf, off, PAGE_SIZE));
   }
+}
+
+function adjacent(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset;
+}
+
+/** Copies srcs[from..to) into out[from..to), both known to be contiguous runs. */
+function copyRun(srcs: readonly Uint8Array[], out: readonly Page[], from: number, to: number): void {
+  const s = srcs[from], d = out[from].bytes;
+  const len = (to - from) * PAGE_SIZE;
+  for (let i = from; i < to; i++) {
+    if (srcs[i].length !== PAGE_SIZE) throw new RangeError(`allocCopies: view ${i} is ${srcs[i].length} bytes, not ${PAGE_SIZE}`);
+  }
+  new Uint8Array(d.buffer, d.byteOffset, len).set(new Uint8Array(s.buffer, s.byteOffset, len));
 }
 
 /** The pool every Mm uses unless given another (tests may pass their own to count copies). */
