@@ -80,10 +80,10 @@ test('info --json -v includes the record lines', async (t) => {
 test('info: a missing file, a tar and a directory are one line, exit 1', async (t) => {
   const img = await cutImage('hello', 0.5);
   t.regex(assertOneLine(t, await crfsIn('hello', ['info', tmpPath('none.img')]), 1, 'missing'), /^crfs: info: .*no such file/);
-  t.regex(assertOneLine(t, await crfsIn('hello', ['info', tarOf(img.file)]), 1, 'tar'), /not implemented yet/);
+  t.regex(assertOneLine(t, await crfsIn('hello', ['info', tarOf(img.file)]), 1, 'tar'), /not a crfs tree/);
   const dir = tmpPath('dir');
   fs.mkdirSync(dir);
-  t.regex(assertOneLine(t, await crfsIn('hello', ['info', dir]), 1, 'dir'), /not implemented yet/);
+  t.regex(assertOneLine(t, await crfsIn('hello', ['info', dir]), 1, 'dir'), /not a crfs tree/);
 });
 
 test('hostile images: info names the record type and offset on one line, exit 1', async (t) => {

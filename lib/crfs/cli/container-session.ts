@@ -5,7 +5,7 @@ import type { Kernel } from '../../emukernel/kernel';
 import type { CheckpointPlan } from './checkpoint-options';
 import { CliError, describeError } from './errors';
 import { exportRootTo } from './export-root';
-import { CheckpointReport, armPushCheckpoint } from './push-checkpoint';
+import { CheckpointReport, PushOutcome, armPushCheckpoint } from './push-checkpoint';
 
 export interface SessionOptions {
   plan: CheckpointPlan | null;
@@ -54,7 +54,9 @@ function writeJson(option: string, file: string, value: unknown, status: number)
  */
 export async function runSession(k: Kernel, opts: SessionOptions, log: Logger): Promise<number> {
   const plan = opts.plan;
-  const outcome = plan ? armPushCheckpoint(k, plan) : null;
+  let outcome: (() => PushOutcome) | null = null;
+  if (plan?.image != null) outcome = armPushCheckpoint(k, { ...plan, image: plan.image });
+  else if (plan?.mount != null) outcome = (await import('./mount-checkpoint')).armMountCheckpoint(k, { ...plan, mount: plan.mount });
   const started = process.hrtime.bigint();
   const result = await k.runToCompletion();
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -65,9 +67,9 @@ export async function runSession(k: Kernel, opts: SessionOptions, log: Logger): 
   log.debug({ status: result.status, instructions: result.instructions, wallMs, checkpoint: done.state }, 'container finished');
   if (plan && done.state === 'pending') {
     process.stderr.write(
-      `crfs: --checkpoint-at ${plan.at}: the program ended after ${result.instructions} instructions, before the checkpoint point; no image written\n`,
+      `crfs: --checkpoint-at ${plan.at}: the program ended after ${result.instructions} instructions, before the checkpoint point; ${plan.image !== null ? 'no image written' : 'nothing mounted'}\n`,
     );
-    fs.rmSync(plan.image, { force: true });
+    if (plan.image !== null) fs.rmSync(plan.image, { force: true });
   }
   if (plan?.report && report) writeJson('--report', plan.report, report, status);
   if (opts.stats !== undefined) {

@@ -1,4 +1,4 @@
-// Reads a checkpoint image named on the command line (a file, or - for stdin) whole, before anything uses it.
+// Reads a checkpoint image named on the command line (a blob, a tar, a crfs tree directory, or - for stdin) as blob bytes.
 import * as fs from 'node:fs';
 import { CliError, EXIT_FAILURE, describeError } from './errors';
 
@@ -30,13 +30,37 @@ function readAllFd(fd: number): Buffer {
   return Buffer.concat(chunks, total);
 }
 
+/** Whether `data` starts with a tar header (ustar magic at offset 257), the test for "a tar, told apart by content". */
+export function isTarArchive(data: Uint8Array): boolean {
+  return data.length >= USTAR_OFFSET + USTAR_MAGIC.length
+    && Buffer.from(data.buffer, data.byteOffset + USTAR_OFFSET, USTAR_MAGIC.length).toString('latin1') === USTAR_MAGIC;
+}
+
 /**
- * The whole image named by `source` (a file, or `-` for stdin), read before anything runs. Throws
- * CliError (exit 1, `<command>: <source>: <why>`) for a missing or unreadable source, and "not
- * implemented yet" for a checkpoint directory or a tar (told apart by content), which belong to the
- * crfs tree's issue.
+ * Runs a tree conversion; a TreeError (the tree or tar does not hold a valid image; its message
+ * starts with the path at fault) or an fs error becomes CliError (exit 1, `<command>: <name>: <why>`).
  */
-export function readImageSource(source: string, command: string): Buffer {
+async function convertTree(name: string, command: string, convert: () => Promise<Buffer>): Promise<Buffer> {
+  const { TreeError } = await import('../tree/errors');
+  try {
+    return await convert();
+  } catch (e) {
+    if (e instanceof TreeError) throw new CliError(`${command}: ${name}: ${describeError(e)}`, EXIT_FAILURE);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') throw new CliError(`${command}: ${name}: ${describeError(e)}`, EXIT_FAILURE);
+    throw e;
+  }
+}
+
+/**
+ * The blob bytes of the image named by `source`, read whole before anything runs: a blob file, a
+ * tar of a crfs tree (told apart by content; `-` is stdin, which may be either), or a directory
+ * holding a crfs tree (an extracted tar, a copy, a live or stored mount). Trees and tars are
+ * converted with treeToBlob/tarToBlob, which re-validate the result; a blob is returned as read
+ * (restart validates it). Rejects with CliError (exit 1, one line `<command>: <source>: <why>`) for
+ * a missing or unreadable source or a tree/tar that does not hold a valid image (naming the path).
+ */
+export async function readImageSource(source: string, command: string): Promise<Buffer> {
   const fail: (message: string) => never = (message) => {
     throw new CliError(`${command}: ${message}`, EXIT_FAILURE);
   };
@@ -55,7 +79,10 @@ export function readImageSource(source: string, command: string): Buffer {
       const code = (e as NodeJS.ErrnoException).code;
       fail(`${source}: ${code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file or directory' : code ?? describeError(e)}`);
     }
-    if (st.isDirectory()) fail(`${source}: a directory; reading a checkpoint directory is not implemented yet (give the blob file)`);
+    if (st.isDirectory()) {
+      const { treeToBlob } = await import('../convert/to-blob');
+      return convertTree(source, command, () => treeToBlob(source));
+    }
     try {
       data = fs.readFileSync(source);
     } catch (e) {
@@ -63,9 +90,9 @@ export function readImageSource(source: string, command: string): Buffer {
     }
   }
   const name = source === '-' ? 'stdin' : source;
-  if (data.length >= USTAR_OFFSET + USTAR_MAGIC.length && data.toString('latin1', USTAR_OFFSET, USTAR_OFFSET + USTAR_MAGIC.length) === USTAR_MAGIC) {
-    fail(`${name}: a tar archive; reading a tar is not implemented yet (give the blob file)`);
+  if (isTarArchive(data)) {
+    const { tarToBlob } = await import('../convert/to-blob');
+    return convertTree(name, command, () => tarToBlob(data));
   }
   return data;
 }
-

@@ -70,7 +70,7 @@ export function formatSummary(name: string, s: ImageSummary, d: ImageDetail): st
  * records before it) and for an image that records a failed checkpoint (after printing its summary).
  */
 export async function showImageInfo(source: string, opts: InfoOptions): Promise<number> {
-  const image = readImageSource(source, 'info');
+  const image = await readImageSource(source, 'info');
   const { describeRecords } = await import('../image/describe');
   const desc = describeRecords(image);
   const name = source === '-' ? 'stdin' : source;

@@ -4,7 +4,9 @@ import { Command, CommanderError } from 'commander';
 import { Logger } from 'pino';
 import { CliError, EXIT_INTERNAL, EXIT_USAGE, describeError } from './errors';
 import { createCliLogger } from './logger';
+import { registerBlobCommand } from './blob';
 import { registerInfoCommand } from './info';
+import { registerMountCommand } from './mount';
 import { registerRestartCommand } from './restart';
 import { registerRunCommand } from './run';
 
@@ -36,6 +38,8 @@ export function buildProgram(getLogger: () => Logger, finish: (status: number) =
   // Subcommands inherit exitOverride and the output configuration from `program` when created.
   registerRunCommand(program, getLogger, finish);
   registerRestartCommand(program, getLogger, finish);
+  registerBlobCommand(program, finish);
+  registerMountCommand(program, finish);
   registerInfoCommand(program, finish);
   return program;
 }

@@ -9,9 +9,9 @@ import { describeError } from './errors';
 /** What `--report FILE` holds (PRODUCT.md: at least id, mount, mode, downtime_ms, bytes). */
 export interface CheckpointReport {
   id: number;
-  /** Push mode mounts nothing. */
-  mount: null;
-  mode: 'push';
+  /** The mount point (lazy mode); push mode mounts nothing. */
+  mount: string | null;
+  mode: 'push' | 'lazy';
   downtime_ms: number;
   bytes: number;
   records: number;
@@ -19,7 +19,8 @@ export interface CheckpointReport {
   instructions: number;
   /** The requested count (--checkpoint-at). */
   requested: number;
-  image: string;
+  /** The blob file (push mode), or null (lazy mode: the image lives only in memory). */
+  image: string | null;
   pid: number;
   then: 'stop' | 'continue';
 }
@@ -31,7 +32,7 @@ export type PushOutcome =
   | { state: 'failed'; reason: string };
 
 /** Writes the one stderr line a failed checkpoint gets; the program itself runs on. */
-function reportFailure(reason: string): void {
+export function reportFailure(reason: string): void {
   process.stderr.write(`crfs: checkpoint failed: ${reason}\n`);
 }
 
@@ -41,7 +42,7 @@ function reportFailure(reason: string): void {
  * one stderr line and leaves the container running, unchanged: "nothing is lost". With `then: 'stop'`
  * the container is ended right after a successful checkpoint (CHECKPOINT_KILL).
  */
-export function armPushCheckpoint(k: Kernel, plan: CheckpointPlan): () => PushOutcome {
+export function armPushCheckpoint(k: Kernel, plan: CheckpointPlan & { image: string }): () => PushOutcome {
   let outcome: PushOutcome = { state: 'pending' };
   k.scheduler.instructionTarget = plan.at;
   k.scheduler.onInstructionTarget = () => {

@@ -20,10 +20,10 @@ export interface RestartOptions extends CheckpointCliOptions {
  */
 export async function restartContainer(source: string, opts: RestartOptions, log: Logger): Promise<number> {
   const plan = parseCheckpointPlan(opts);
-  const image = readImageSource(source, 'restart');
+  const image = await readImageSource(source, 'restart');
   // Outputs are created only once the input is read: `--image` may name the file restarted from.
   if (opts.stats !== undefined) checkOutputWritable('--stats', opts.stats);
-  if (plan) checkOutputWritable('--image', plan.image);
+  if (plan?.image != null) checkOutputWritable('--image', plan.image);
   if (plan?.report) checkOutputWritable('--report', plan.report);
   if (opts.exportRoot !== undefined) prepareExportDir(opts.exportRoot);
   const [{ restoreKernel }, { RestoreError }, { ImageError }] = await Promise.all([
@@ -46,10 +46,10 @@ export async function restartContainer(source: string, opts: RestartOptions, log
 export function registerRestartCommand(program: Command, getLogger: () => Logger, finish: (status: number) => void): void {
   const cmd = program
     .command('restart')
-    .description('restart a checkpointed container from a blob (FILE, or - for stdin) and run it to its end')
+    .description('restart a checkpointed container from a blob or tar (FILE, or - for stdin) or a crfs tree directory (an extracted tar or a mount) and run it to its end')
     .option('--stats <file>', 'write JSON run statistics (instructions, exit, ...) to FILE at exit');
   addCheckpointOptions(cmd)
-    .argument('<image>', 'checkpoint blob file, or - to read it from stdin')
+    .argument('<image>', 'checkpoint blob or tar file, a crfs tree directory, or - to read a blob or tar from stdin')
     .action(async (source: string, opts: RestartOptions) => {
       finish(await restartContainer(source, opts, getLogger()));
     });

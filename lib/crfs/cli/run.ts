@@ -51,10 +51,10 @@ export async function bootProgram(elf: string, args: string[], envp: string[], l
  * for a program that cannot be started, 2 for bad options or outputs that cannot be created.
  */
 export async function runProgram(elf: string, args: string[], opts: RunOptions, log: Logger): Promise<number> {
-  const plan = parseCheckpointPlan(opts);
+  const plan = parseCheckpointPlan(opts, true);
   checkHostElf(elf);
   if (opts.stats !== undefined) checkOutputWritable('--stats', opts.stats);
-  if (plan) checkOutputWritable('--image', plan.image);
+  if (plan?.image != null) checkOutputWritable('--image', plan.image);
   if (plan?.report) checkOutputWritable('--report', plan.report);
   if (opts.exportRoot !== undefined) prepareExportDir(opts.exportRoot);
   const kernel = await bootProgram(elf, args, collectHostEnv(process.env), log);
