@@ -126,16 +126,20 @@ export class Mm implements MemoryBus {
   /** copy_from_user: `len` bytes at `addr`, or null if any byte is not readable (EFAULT). */
   read(addr: number, len: number): Uint8Array | null {
     if (!this.accessible(addr, len, READABLE)) return null;
+    // An absent page that reads as zeros is left absent: the output is zero-filled already.
+    return this.copyOut(addr, len, (vpn, a) => this.pages.get(vpn) ?? (this.isZeroIfAbsent(a) ? null : this.readablePage(vpn) as Page));
+  }
+
+  /** Copy `len` bytes at `addr` page by page; `pageAt` gives each page, or null for one that reads as zeros. */
+  private copyOut(addr: number, len: number, pageAt: (vpn: number, addr: number) => Page | null): Uint8Array {
     const out = new Uint8Array(len);
     let done = 0;
     while (done < len) {
       const a = addr + done;
       const off = a % PAGE_SIZE;
       const n = Math.min(PAGE_SIZE - off, len - done);
-      const vpn = (a - off) / PAGE_SIZE;
-      const p = this.pages.get(vpn);
-      if (p !== undefined) out.set(p.bytes.subarray(off, off + n), done);
-      else if (!this.isZeroIfAbsent(a)) out.set((this.readablePage(vpn) as Page).bytes.subarray(off, off + n), done);
+      const p = pageAt((a - off) / PAGE_SIZE, a);
+      if (p !== null) out.set(p.bytes.subarray(off, off + n), done);
       done += n;
     }
     return out;
@@ -291,18 +295,7 @@ export class Mm implements MemoryBus {
   /** Read bytes regardless of protection; null if a byte is unmapped. */
   peek(addr: number, len: number): Uint8Array | null {
     if (!this.vmas.isCovered(addr, addr + len)) return null;
-    const out = new Uint8Array(len);
-    let done = 0;
-    while (done < len) {
-      const a = addr + done;
-      const off = a % PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - off, len - done);
-      const vpn = (a - off) / PAGE_SIZE;
-      const p = this.pages.get(vpn) ?? this.faultIn(vpn, this.vmas.find(a) as Vma);
-      out.set(p.bytes.subarray(off, off + n), done);
-      done += n;
-    }
-    return out;
+    return this.copyOut(addr, len, (vpn, a) => this.pages.get(vpn) ?? this.faultIn(vpn, this.vmas.find(a) as Vma));
   }
 
   /** The page at a mapped `vpn`, present and writable by this mm (COW broken unless shared). */
