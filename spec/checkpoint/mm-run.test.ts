@@ -3,17 +3,16 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Hart } from '../../lib/arch/riscv64/cpu';
-import { CpuState, getI32, getU64, Reg, setI64, Stop } from '../../lib/arch/riscv64/state';
+import { CpuState, Reg, setI64, Stop } from '../../lib/arch/riscv64/state';
 import { restoreMm } from '../../lib/emukernel/mm/checkpoint-restore';
 import type { Mm } from '../../lib/emukernel/mm/mm';
-import { adviseRegion, mapRegion, protectRegion, remapRegion, setBrk, unmapRegion } from '../../lib/emukernel/mm/ops';
 import { PagePool } from '../../lib/emukernel/mm/page';
 import { loadImage } from '../exec/load';
+import { answerBareSyscall } from '../exec/bare-syscalls';
 import { Rng } from '../arch/rng';
 import { loadMms, saveMms } from './mm-image';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const ENOSYS = 38, EBADF = 9, EFAULT = 14;
 
 /**
  * A program on a bare hart with the few syscalls glibc's start-up, stdio and malloc need (as
@@ -34,33 +33,12 @@ class BareRun {
   /** Run until `until` instructions have retired in total, or the program exits or traps. */
   run(until: number): void {
     const { cpu, mm } = this;
-    const a = (i: number): number => getU64(cpu, Reg.a0 + i);
     while (!this.done && cpu.instret < until) {
       const stop = this.hart.run(Math.min(1_000_000, until - cpu.instret));
       if (stop === Stop.Budget) continue;
       if (stop === Stop.Trap) { this.status = 1000 + cpu.cause; return; }
-      const nr = getI32(cpu, Reg.a7);
-      let r = -ENOSYS;
-      switch (nr) {
-        case 64: {
-          const data = mm.read(a(1), a(2));
-          const fd = getI32(cpu, Reg.a0);
-          if (data === null) r = -EFAULT;
-          else if (fd === 1 || fd === 2) { this.out.push(Buffer.from(data)); r = data.length; }
-          else r = -EBADF;
-          break;
-        }
-        case 93: case 94: this.status = getI32(cpu, Reg.a0) & 0xff; return;
-        case 214: r = setBrk(mm, a(0)); break;
-        case 222: r = mapRegion(mm, { addr: a(0), len: a(1), prot: a(2), flags: a(3) >>> 0, file: null, offset: a(5) }); break;
-        case 215: r = unmapRegion(mm, a(0), a(1)); break;
-        case 226: r = protectRegion(mm, a(0), a(1), a(2)); break;
-        case 216: r = remapRegion(mm, a(0), a(1), a(2), a(3), a(4)); break;
-        case 233: r = adviseRegion(mm, a(0), a(1), a(2)); break;
-      }
-      setI64(cpu, Reg.a0, r);
-      cpu.pc += 4;
-      cpu.instret++;
+      const status = answerBareSyscall(cpu, mm, { 1: this.out, 2: this.out });
+      if (status !== null) { this.status = status; return; }
     }
   }
 
