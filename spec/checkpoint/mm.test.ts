@@ -165,7 +165,7 @@ test('untouched pages stay absent: no zero pages are written or created', (t) =>
   t.deepEqual(presentVpns(parent, big), [0, 17, 40, 63].map((i) => w.big / P + i));
   t.is(presentVpns(parent, parent.vmas.find(w.gap) as Vma).length, 0, 'the PROT_NONE gap has no pages');
   // Pages in the image: per mm its private pages (all 6 of the file mapping), plus 3 shared ones once.
-  const pagesIn = readImageItems(saved.image).filter((i) => i.kind === 'page').length;
+  const pagesIn = readImageItems(saved.image).reduce((n, i) => n + (i.kind === 'pages' ? i.pages.length : 0), 0);
   const privateCount = (mm: Mm): number => mm.vmas.all().reduce((n, v) => {
     if (v.shm !== null || v.name === '[vdso]') return n;
     return n + (v.file !== null ? v.pages : presentVpns(mm, v).length);
@@ -237,7 +237,7 @@ test('the vDSO is mapped afresh, not loaded from the image', (t) => {
   const w = buildWorld();
   const { saved, parent } = roundTrip(w);
   const items = readImageItems(saved.image);
-  t.false(items.some((i) => i.kind === 'page' && i.addr === VDSO_BASE), 'no vDSO bytes in the image');
+  t.false(items.some((i) => i.kind === 'pages' && i.addrs.includes(VDSO_BASE)), 'no vDSO bytes in the image');
   const ctx = items.find((i) => i.kind === 'record' && i.name === 'mm_context');
   t.true(ctx?.kind === 'record' && ctx.name === 'mm_context' && ctx.value.vdso === VDSO_BASE);
   const v = parent.vmas.find(VDSO_BASE) as Vma;

@@ -110,8 +110,32 @@ test('run --mount: unmounting the directory ends the checkpoint as done would', 
   t.is(end.stdout.toString('latin1'), img.base.stdout.toString('latin1'));
 });
 
-test('run --mount --mode copy is not implemented yet: one line, exit 2', async (t) => {
-  const img = await cutImage('hello', 0.5);
-  const r = await crfs(img.c, ['run', '--checkpoint-at', '5', '--mount', mountDir('copy'), '--mode', 'copy', img.c.program, ...img.c.args]);
-  t.regex(assertOneLine(t, r, 2, '--mode copy'), /copy.*not implemented yet/);
+test('run --mount --mode copy: the program runs on at once, the mount keeps the state of the cut, crfs ends with done', async (t) => {
+  const img = await cutImage('pipeline', 0.3);
+  const push = tmpPath('push-copy.img');
+  const p = await crfs(img.c, ['run', '--checkpoint-at', String(img.cut), '--image', push, '--then', 'continue', img.c.program, ...img.c.args]);
+  t.is(p.status, img.base.status, p.stderr.toString());
+  const dir = mountDir('copy');
+  const report = tmpPath('copy-report.json');
+  const m = await startMountChild(
+    ['run', '--checkpoint-at', String(img.cut), '--mount', dir, '--mode', 'copy', '--report', report, img.c.program, ...img.c.args], dir, img.c.cwd, 'stderr');
+  // Not frozen: the program prints everything an uninterrupted run prints while the mount is up.
+  const deadline = Date.now() + 20_000;
+  while (Buffer.concat(m.stdout).length < img.base.stdout.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  t.is(Buffer.concat(m.stdout).toString('latin1'), img.base.stdout.toString('latin1'));
+  t.true(isMounted(dir), 'the mount outlives the program until done');
+  // The tasks wrote their memory after the cut; the checkpoint still shows the cut.
+  const tar = tmpPath('copy.tar');
+  await runTool('tar', ['cf', tar, '-C', dir, '.']);
+  const blob = await crfs(img.c, ['blob', tar]);
+  t.true(blob.stdout.equals(fs.readFileSync(push)), 'tar of the copy-mode mount converts to the push-mode blob of the same cut');
+  fs.writeFileSync(path.join(dir, 'done'), '1\n');
+  const end = await m.exited;
+  t.is(end.status, img.base.status, end.stderr.toString());
+  t.false(isMounted(dir));
+  const rep = JSON.parse(fs.readFileSync(report, 'utf8')) as Record<string, unknown>;
+  t.is(rep.mode, 'copy');
+  t.is(rep.bytes, fs.statSync(push).size);
+  t.true(typeof rep.downtime_ms === 'number' && typeof rep.downtime_instructions === 'number');
+  t.true((rep.memory_bytes as number) > 0);
 });

@@ -78,8 +78,8 @@ test('a tar and a directory that hold no crfs tree are told apart by content: on
 test('a missing image and a bad option are one line each', async (t) => {
   t.regex(assertOneLine(t, await crfsIn('hello', ['restart', tmpPath('nothing.img')]), 1, 'missing'), /no such file/);
   assertOneLine(t, await crfsIn('hello', ['restart']), 2, 'no image');
-  t.regex(assertOneLine(t, await crfsIn('hello', ['restart', '--mount', '/tmp/x', '--checkpoint-at', '5', 'x.img']), 2, '--mount'), /not implemented yet/);
-  t.regex(assertOneLine(t, await crfsIn('hello', ['run', '--checkpoint-at', '5', '--mount', '/tmp/x', '--mode', 'copy', 'build/examples/hello']), 2, 'run --mode copy'), /not implemented yet/);
+  t.regex(assertOneLine(t, await crfsIn('hello', ['restart', '--checkpoint-at', '5', '--mount', '/tmp/x', '--image', 'x.img', 'x.img']), 2, '--mount with --image'), /exclude each other/);
+  t.regex(assertOneLine(t, await crfsIn('hello', ['run', '--checkpoint-at', '5', '--mode', 'copy', '--image', tmpPath('y.img'), 'build/examples/hello']), 2, '--mode without --mount'), /--mode needs --mount/);
   t.regex(assertOneLine(t, await crfsIn('hello', ['run', '--checkpoint-at', 'soon', '--image', tmpPath('x.img'), 'build/examples/hello']), 2, 'bad N'), /--checkpoint-at/);
   t.regex(assertOneLine(t, await crfsIn('hello', ['run', '--image', tmpPath('x.img'), 'build/examples/hello']), 2, 'image without N'), /--checkpoint-at/);
 });

@@ -59,7 +59,8 @@ function apply(m: Mutation): Buffer {
 
 /** Bytes the reader materialized for an item: must stay within what the image holds. */
 function itemBytes(i: ImageItem): number {
-  if (i.kind === 'page' || i.kind === 'buffer') return i.data.length;
+  if (i.kind === 'buffer') return i.data.length;
+  if (i.kind === 'pages') return i.pages.reduce((n, p) => n + p.length, 0);
   if (i.kind === 'addresses') return i.addrs.length * 8;
   return i.len;
 }

@@ -122,10 +122,10 @@ test('a count that would allocate more than the rest of the image holds', (t) =>
 });
 
 test('a bad checksum', (t) => {
-  const page = readImageItems(good).find((i) => i.kind === 'page');
+  const page = readImageItems(good).find((i) => i.kind === 'pages');
   if (!page) return t.fail();
   const out = Buffer.from(good);
-  out[page.offset + 100] ^= 0x40;
+  out[page.offset + 8 + 100] ^= 0x40;
   rejects(t, out, 'tail', out.length - 24, /^bad checksum 0x[0-9a-f]+, computed 0x[0-9a-f]+$/);
 });
 

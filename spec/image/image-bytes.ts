@@ -17,7 +17,7 @@ export function recordOffsets(buf: Uint8Array): number[] {
 
 /** The nth (0-based) record item named `name` in a valid image. */
 export function findRecord(buf: Uint8Array, name: string, nth = 0): ImageItem {
-  const hits = readImageItems(buf).filter((i) => i.name === name && i.kind !== 'page');
+  const hits = readImageItems(buf).filter((i) => i.name === name && i.kind !== 'pages');
   const it = hits[nth];
   if (!it) throw new Error(`no record '${name}' #${nth}`);
   return it;

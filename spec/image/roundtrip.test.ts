@@ -42,9 +42,10 @@ test('a whole image reads back as written: values, strings, buffers, pages', (t)
   t.deepEqual(strings, ['6.1.0-emukernel', '#1 SMP emukernel', 'riscv64']);
   const vma = items.find((i) => i.name === 'vma');
   t.like(vma, { kind: 'record', value: { vma_type: 'anon', vm_start: 0x4000, vm_end: 0x6000, name: '[heap]' } });
-  const pages = items.filter((i) => i.kind === 'page');
-  t.deepEqual(pages.map((p) => p.kind === 'page' && p.addr), [0x4000, 0x5000]);
-  t.deepEqual(pages.map((p) => p.kind === 'page' && p.data[0]), [0xab, 0x54]);
+  const pages = items.filter((i) => i.kind === 'pages');
+  t.is(pages.length, 1, 'one item for the page array');
+  t.deepEqual(pages.flatMap((p) => (p.kind === 'pages' ? p.addrs : [])), [0x4000, 0x5000]);
+  t.deepEqual(pages.flatMap((p) => (p.kind === 'pages' ? p.pages.map((d) => d[0]) : [])), [0xab, 0x54]);
   t.is(items[items.length - 1].name, 'tail');
 });
 

@@ -37,9 +37,9 @@ export function hostileImages(good: Buffer): HostileImage[] {
   arch.writeUInt16LE(2, 8 + fieldOffset('head', 'arch_id'));
   add('wrong arch (x86_64)', resealTail(arch), 'head', 0);
 
-  const page = items.find((i) => i.kind === 'page');
+  const page = items.find((i) => i.kind === 'pages');
   const tree = findRecord(good, 'tree').offset;
-  const cuts = [0, 5, 8, 41, tree, tree + 12, page ? page.offset + 2049 : Math.floor(good.length / 2), good.length - 24, good.length - 1];
+  const cuts = [0, 5, 8, 41, tree, tree + 12, page ? page.offset + 8 + 2049 : Math.floor(good.length / 2), good.length - 24, good.length - 1];
   for (const cut of cuts) add(`truncated to ${cut} bytes`, Buffer.from(good.subarray(0, cut)), null, null, cut);
 
   const overrun = Buffer.from(good);
@@ -48,7 +48,7 @@ export function hostileImages(good: Buffer): HostileImage[] {
 
   if (page) {
     const sum = Buffer.from(good);
-    sum[page.offset + 100] ^= 0x40;
+    sum[page.offset + 8 + 100] ^= 0x40;
     add('a bad checksum (a page byte flipped)', sum, 'tail', good.length - 24);
   }
 

@@ -42,6 +42,7 @@ function recordLines(items: readonly ImageItem[]): string[] {
     if (it.kind === 'record') return `${it.name} ${JSON.stringify(it.value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))}`;
     if (it.kind === 'string') return `${it.name} ${it.text}`;
     if (it.kind === 'addresses') return `addrs ${it.addrs.join(',')}`;
+    if (it.kind === 'pages') return `pages ${it.pages.map((p) => Buffer.from(p).toString('hex').slice(0, 16)).join(',')}`;
     return `${it.kind} ${Buffer.from(it.data).toString('hex').slice(0, 64)}`;
   });
 }

@@ -20,8 +20,10 @@ export interface CheckpointPlan {
   at: number;
   /** Host file the blob is written to (push mode), or null with --mount. */
   image: string | null;
-  /** Directory the checkpoint is mounted at (lazy mount mode), or null in push mode. */
+  /** Directory the checkpoint is mounted at, or null in push mode. */
   mount: string | null;
+  /** With mount: lazy (frozen until done) or copy (captured copy-on-write, runs on at once). */
+  mode: 'lazy' | 'copy';
   /** stop: end the container once the image is written; continue: thaw it and run on to its end. */
   then: 'stop' | 'continue';
   /** Host file for the JSON report, or null. */
@@ -33,8 +35,8 @@ export function addCheckpointOptions(cmd: Command): Command {
   return cmd
     .option('--checkpoint-at <n>', 'checkpoint once the container has retired N instructions')
     .option('--image <file>', 'with --checkpoint-at: write the checkpoint blob to FILE (push mode)')
-    .option('--mount <dir>', 'with --checkpoint-at: mount the checkpoint at DIR (run only; the tree is generated from an image captured in memory at the freeze); the tasks stay frozen until 1 is written to DIR/done or DIR is unmounted')
-    .addOption(new Option('--mode <mode>', 'with --mount: lazy (the default; copy is not implemented yet)').choices(['lazy', 'copy']))
+    .option('--mount <dir>', 'with --checkpoint-at: mount the checkpoint at DIR; it lasts until 1 is written to DIR/done or DIR is unmounted')
+    .addOption(new Option('--mode <mode>', 'with --mount: lazy (default: the tasks stay frozen until done, files generated from them on read) or copy (memory captured copy-on-write, the tasks run on at once)').choices(['lazy', 'copy']))
     .addOption(new Option('--then <what>', 'after writing the image: stop (default) or continue').choices(['stop', 'continue']))
     .option('--report <file>', 'with --checkpoint-at: write JSON about the checkpoint to FILE')
     // For tests: the container's final root filesystem, copied out when it ends.
@@ -51,10 +53,9 @@ function parseCount(text: string): number {
 
 /**
  * Validates the checkpoint options: returns the plan, or null when no checkpoint was asked for.
- * Throws CliError (exit 2) for options that do not go together, for `--mode copy` ("not implemented
- * yet"), and for --mount unless `allowMount` (restart does not mount yet). Touches no file.
+ * Throws CliError (exit 2) for options that do not go together. Touches no file.
  */
-export function parseCheckpointPlan(o: CheckpointCliOptions, allowMount = false): CheckpointPlan | null {
+export function parseCheckpointPlan(o: CheckpointCliOptions): CheckpointPlan | null {
   if (o.checkpointAt === undefined) {
     for (const [name, v] of [['--image', o.image], ['--mount', o.mount], ['--then', o.then], ['--report', o.report]] as const) {
       if (v !== undefined) throw new CliError(`${name} needs --checkpoint-at N`, EXIT_USAGE);
@@ -66,13 +67,11 @@ export function parseCheckpointPlan(o: CheckpointCliOptions, allowMount = false)
   if (o.image !== undefined && o.mount !== undefined) throw new CliError('--image and --mount exclude each other', EXIT_USAGE);
   if (o.mode !== undefined && o.mount === undefined) throw new CliError('--mode needs --mount DIR', EXIT_USAGE);
   if (o.mount !== undefined) {
-    if (!allowMount) throw new CliError('--mount: mounting a checkpoint is not implemented yet here (use --image FILE)', EXIT_USAGE);
-    if (o.mode === 'copy') throw new CliError('--mode copy: not implemented yet (use --mode lazy)', EXIT_USAGE);
     if (o.then !== undefined) throw new CliError('--then goes with --image; with --mount the program runs on once done is written', EXIT_USAGE);
-    return { at, image: null, mount: o.mount, then: 'continue', report: o.report ?? null };
+    return { at, image: null, mount: o.mount, mode: o.mode === 'copy' ? 'copy' : 'lazy', then: 'continue', report: o.report ?? null };
   }
   if (o.image === undefined) throw new CliError('--checkpoint-at needs --image FILE or --mount DIR', EXIT_USAGE);
-  return { at, image: o.image, mount: null, then: o.then === 'continue' ? 'continue' : 'stop', report: o.report ?? null };
+  return { at, image: o.image, mount: null, mode: 'lazy', then: o.then === 'continue' ? 'continue' : 'stop', report: o.report ?? null };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Kernel } from '../../emukernel/kernel';
 import type { CheckpointPlan } from './checkpoint-options';
 import { CliError, describeError } from './errors';
 import { exportRootTo } from './export-root';
+import type { LiveReport } from '../live/live-checkpoint';
 import { CheckpointReport, PushOutcome, armPushCheckpoint } from './push-checkpoint';
 
 export interface SessionOptions {
@@ -27,7 +28,7 @@ export interface RunStats {
   program: string;
   argv: string[];
   /** The push checkpoint taken during the run, or null. */
-  checkpoint: CheckpointReport | null;
+  checkpoint: CheckpointReport | LiveReport | null;
 }
 
 /** Names for 128+N statuses in the stats file (Linux numbering, asm-generic/signal.h). */
@@ -55,10 +56,17 @@ function writeJson(option: string, file: string, value: unknown, status: number)
 export async function runSession(k: Kernel, opts: SessionOptions, log: Logger): Promise<number> {
   const plan = opts.plan;
   let outcome: (() => PushOutcome) | null = null;
+  let settled: () => Promise<void> = async () => undefined;
   if (plan?.image != null) outcome = armPushCheckpoint(k, { ...plan, image: plan.image });
-  else if (plan?.mount != null) outcome = (await import('./mount-checkpoint')).armMountCheckpoint(k, { ...plan, mount: plan.mount });
+  else if (plan?.mount != null) {
+    const arm = (await import('./mount-checkpoint')).armMountCheckpoint(k, { ...plan, mount: plan.mount }, plan.mode);
+    outcome = arm.outcome;
+    settled = arm.settled;
+  }
   const started = process.hrtime.bigint();
   const result = await k.runToCompletion();
+  // A copy-mode mount outlives the program: crfs ends when the checkpoint does.
+  await settled();
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const done = outcome?.() ?? { state: 'pending' as const };
   const report = done.state === 'taken' ? done.report : null;

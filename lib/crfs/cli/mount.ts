@@ -11,7 +11,7 @@ import { readImageSource } from './image-source';
  */
 export async function mountStoredImage(source: string, dir: string): Promise<number> {
   const [{ cleanStaleMounts }, { mountImage }, { watchMount }] = await Promise.all([
-    import('../fs/mount-registry'), import('../tree/mount-image'), import('./mount-watch'),
+    import('../fs/mount-registry'), import('../tree/mount-image'), import('../live/mount-watch'),
   ]);
   await cleanStaleMounts();
   const image = await readImageSource(source, 'mount');

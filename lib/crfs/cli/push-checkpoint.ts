@@ -3,15 +3,16 @@ import * as fs from 'node:fs';
 import type { Kernel } from '../../emukernel/kernel';
 import { CHECKPOINT_KILL, CHECKPOINT_THAW, sysCheckpoint } from '../../emukernel/checkpoint/sys';
 import { CheckpointError } from '../../emukernel/checkpoint/context';
+import type { LiveReport } from '../live/live-checkpoint';
 import type { CheckpointPlan } from './checkpoint-options';
 import { describeError } from './errors';
 
 /** What `--report FILE` holds (PRODUCT.md: at least id, mount, mode, downtime_ms, bytes). */
 export interface CheckpointReport {
   id: number;
-  /** The mount point (lazy mode); push mode mounts nothing. */
-  mount: string | null;
-  mode: 'push' | 'lazy';
+  /** Push mode mounts nothing (mounted checkpoints report a LiveReport). */
+  mount: null;
+  mode: 'push';
   downtime_ms: number;
   bytes: number;
   records: number;
@@ -19,8 +20,8 @@ export interface CheckpointReport {
   instructions: number;
   /** The requested count (--checkpoint-at). */
   requested: number;
-  /** The blob file (push mode), or null (lazy mode: the image lives only in memory). */
-  image: string | null;
+  /** The blob file. */
+  image: string;
   pid: number;
   then: 'stop' | 'continue';
 }
@@ -28,7 +29,7 @@ export interface CheckpointReport {
 /** Where the planned checkpoint stands once the container has ended. */
 export type PushOutcome =
   | { state: 'pending' }
-  | { state: 'taken'; report: CheckpointReport }
+  | { state: 'taken'; report: CheckpointReport | LiveReport }
   | { state: 'failed'; reason: string };
 
 /** Writes the one stderr line a failed checkpoint gets; the program itself runs on. */

@@ -51,7 +51,7 @@ export async function bootProgram(elf: string, args: string[], envp: string[], l
  * for a program that cannot be started, 2 for bad options or outputs that cannot be created.
  */
 export async function runProgram(elf: string, args: string[], opts: RunOptions, log: Logger): Promise<number> {
-  const plan = parseCheckpointPlan(opts, true);
+  const plan = parseCheckpointPlan(opts);
   checkHostElf(elf);
   if (opts.stats !== undefined) checkOutputWritable('--stats', opts.stats);
   if (plan?.image != null) checkOutputWritable('--image', plan.image);

@@ -52,15 +52,10 @@ export function describeRecords(image: Uint8Array, opts: ParseOptions = {}): Ima
   let memoryBytes = 0, mappedBytes = 0, vmas = 0, files = 0, pipes = 0, records = 0;
   let failure: string | null = null;
   let error: ImageError | null = null;
-  let lastPageRecord = -1;
   try {
     for (const item of ImageReader.fromBuffer(image, opts)) {
-      if (item.kind === 'page') {
-        memoryBytes += PAGE_SIZE;
-        if (item.record === lastPageRecord) continue;
-        lastPageRecord = item.record;
-      }
-      const at = item.kind === 'page' ? item.record : item.offset;
+      if (item.kind === 'pages') memoryBytes += PAGE_SIZE * item.pages.length;
+      const at = item.offset;
       records++;
       lines.push(`[@${at}] object ${item.name} len ${item.len}`);
       const d = detail(item);

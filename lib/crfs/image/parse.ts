@@ -100,14 +100,11 @@ export function* parseImage(total: number | null, opts: ParseOptions = {}): Gene
       }
       crc = crc32(b, crc);
       off += plen;
-      for (let i = 0; i < n; i++) {
-        const item: ImageItem = {
-          kind: 'page', name: 'buffer', type: 4, offset: start + i * pageSize, record: hoff, len, role: 'pages', addr: addrs[i],
-          data: b.subarray(i * pageSize, (i + 1) * pageSize),
-        };
-        validator?.check(item);
-        yield item;
-      }
+      const pages: Uint8Array[] = new Array(n);
+      for (let i = 0; i < n; i++) pages[i] = b.subarray(i * pageSize, (i + 1) * pageSize);
+      const item: ImageItem = { kind: 'pages', name: 'buffer', type: 4, offset: hoff, len, role: 'pages', addrs, pages };
+      validator?.check(item);
+      yield item;
     } else if (spec.variable === 'bytes' && role === 'addresses') {
       const data = yield* take(plen, label, hoff);
       const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);

@@ -115,8 +115,12 @@ export type ImageItem =
   | { kind: 'string'; name: 'string' | 'file_name'; type: 5 | 303; offset: number; len: number; role: string | null; text: string }
   | { kind: 'buffer'; name: 'buffer'; type: 4; offset: number; len: number; role: string | null; data: Uint8Array }
   | { kind: 'addresses'; name: 'buffer'; type: 4; offset: number; len: number; role: 'addresses'; addrs: readonly number[] }
-  /** A page: `offset` is where its bytes are, `record` the offset of the buffer record holding it. */
-  | { kind: 'page'; name: 'buffer'; type: 4; offset: number; record: number; len: number; role: 'pages'; addr: number; data: Uint8Array };
+  /**
+   * A page array's contents, one item for the whole buffer record (never one per page: a 1 GiB image
+   * has 262,144 pages): `pages[i]` is the page at `addrs[i]` of the addresses item before it, each a
+   * PAGE_SIZE view (of the image, or of a frozen container's memory), never a copy.
+   */
+  | { kind: 'pages'; name: 'buffer'; type: 4; offset: number; len: number; role: 'pages'; addrs: readonly number[]; pages: readonly Uint8Array[] };
 
 /** A zero value of record `name` (see encode.ts zeroPayloadValue), typed for the writer. */
 export function zeroRecord<N extends FieldRecordName>(name: N): RecordValue<N> {

@@ -15,11 +15,29 @@ const ZERO8 = new Uint8Array(8);
 const align8 = (n: number): number => (n + 7) & ~7;
 
 /**
+ * What a checkpoint writes records through: ImageWriter encodes them to bytes, ItemWriter
+ * (item-writer.ts) keeps them as decoded items for a live tree. Both give the same records.
+ */
+export interface RecordWriter {
+  /** Bytes of the image so far (the offset the next record will have). */
+  readonly offset: number;
+  readonly recordCount: number;
+  record<N extends FieldRecordName>(name: N, value: RecordValue<N>): void;
+  string(text: string, name?: 'string' | 'file_name'): void;
+  buffer(data: Uint8Array): void;
+  objref(objtype: ObjType, ref: number): void;
+  pages(addrs: readonly number[], pages: readonly Uint8Array[]): void;
+  endVma(): void;
+  error(errno: number, message: string): void;
+  finish(): void;
+}
+
+/**
  * Writes one image. Methods are synchronous; when `backlogged` is true the caller should
  * `await waitDrain()` before writing more (a stream sink's backpressure). Throws EncodeError for a
  * value the schema cannot hold, and whatever the sink throws.
  */
-export class ImageWriter {
+export class ImageWriter implements RecordWriter {
   private stage = new Uint8Array(STAGE_BYTES);
   private used = 0;
   private emitted = 0;

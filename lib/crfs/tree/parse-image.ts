@@ -111,13 +111,9 @@ class ModelParser {
       if (n === 0) break;
       const a = this.c.next();
       if (a.kind !== 'addresses') this.c.fail(a, 'expected the page addresses');
-      const pages: Uint8Array[] = [];
-      for (let k = 0; k < n; k++) {
-        const p = this.c.next();
-        if (p.kind !== 'page') this.c.fail(p, 'expected a page');
-        pages.push(p.data);
-      }
-      arrays.push({ addrs: a.addrs, pages });
+      const p = this.c.next();
+      if (p.kind !== 'pages' || p.pages.length !== n) this.c.fail(p, `expected ${n} pages`);
+      arrays.push({ addrs: a.addrs, pages: p.pages });
     }
     return { rec, arrays };
   }

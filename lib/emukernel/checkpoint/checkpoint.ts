@@ -1,6 +1,7 @@
 // sys_checkpoint's body: walk a frozen container in image order and write every record of it.
 import { ImageWriter } from '../../crfs/image/codec';
 import type { ImageSink } from '../../crfs/image/sinks';
+import type { RecordWriter } from '../../crfs/image/writer';
 import {
   FORMAT_VERSION, KERNEL_CONSTANTS, KERNEL_VERSION, MAGIC_HEAD, PAGE_SIZE, RecordValue, zeroRecord,
 } from '../../crfs/image/schema';
@@ -8,6 +9,7 @@ import { cpuRecord, headArchRecord } from '../../arch/riscv64/checkpoint';
 import { getBig, getI32, Reg } from '../../arch/riscv64/state';
 import type { Kernel } from '../kernel';
 import type { Process } from '../process';
+import type { PagePins } from '../mm/page';
 import type { Task } from '../task';
 import { checkpointMm } from '../mm/checkpoint';
 import { checkpointFileTable, checkpointFs, checkpointRootfs } from '../fs/checkpoint';
@@ -21,6 +23,8 @@ export interface CheckpointOptions {
   id: number;
   /** sys_checkpoint flags, recorded in the head. */
   flags?: number;
+  /** Copy mode: hold every page the image refers to here (see PagePins), so the container may thaw at once. */
+  pins?: PagePins;
 }
 
 export interface CheckpointResult {
@@ -47,9 +51,13 @@ function treeEntries(k: Kernel): TreeEntry[] {
  * the container cannot be saved; the container is unchanged either way.
  */
 export function writeCheckpoint(k: Kernel, sink: ImageSink, opts: CheckpointOptions): CheckpointResult {
+  return writeCheckpointWith(k, new ImageWriter(sink), opts);
+}
+
+/** writeCheckpoint through any RecordWriter (an ItemWriter keeps the records as items for a live tree). */
+export function writeCheckpointWith(k: Kernel, w: RecordWriter, opts: CheckpointOptions): CheckpointResult {
   if (!k.scheduler.frozen) throw new Error('writeCheckpoint: the container is not frozen');
-  const w = new ImageWriter(sink);
-  const ctx = new CheckpointContext(k, w);
+  const ctx = new CheckpointContext(k, w, opts.pins ?? null);
   try {
     checkSupported(k);
     writePrologue(ctx, opts);

@@ -1,8 +1,9 @@
 // The two halves of a checkpoint's bookkeeping: objref assignment while writing, objref lookup while restoring.
-import type { ImageWriter } from '../../crfs/image/codec';
+import type { RecordWriter } from '../../crfs/image/writer';
 import type { ImageItem, RecordName, RecordValue, FieldRecordName } from '../../crfs/image/schema';
 import type { ObjType } from '../../crfs/image/record-spec';
 import type { Kernel } from '../kernel';
+import type { PagePins } from '../mm/page';
 
 /** A checkpoint that cannot be taken (an unsupported object, a resource shared with the outside). */
 export class CheckpointError extends Error {
@@ -19,7 +20,12 @@ export class CheckpointContext {
   private readonly refs = new Map<object, number>();
   private nextRef = 1;
 
-  constructor(readonly k: Kernel, readonly w: ImageWriter) {}
+  /**
+   * @param pins copy mode: every page view handed to the writer is held here (or copied, for
+   *   shared mappings) so it keeps its captured bytes while the container runs on; null when the
+   *   container stays frozen for as long as the views are used (push and lazy modes).
+   */
+  constructor(readonly k: Kernel, readonly w: RecordWriter, readonly pins: PagePins | null = null) {}
 
   /**
    * The objref of `obj`, writing it first if this is its first sight: `writeDeps` writes objects the
@@ -104,17 +110,13 @@ export class RestoreContext {
     return it.data;
   }
 
-  /** The pages that follow a `pgarr` record: the address list, then each page. */
-  pages(count: number): { addr: number; data: Uint8Array }[] {
-    const out: { addr: number; data: Uint8Array }[] = [];
+  /** The pages that follow a `pgarr` record: the address list, then the pages (views, in address order). */
+  pages(count: number): { addrs: readonly number[]; pages: readonly Uint8Array[] } {
     const head = this.next();
     if (head.kind !== 'addresses' || head.addrs.length !== count) this.fail(head, `expected ${count} page addresses`);
-    for (let i = 0; i < count; i++) {
-      const p = this.next();
-      if (p.kind !== 'page') this.fail(p, 'expected a page');
-      out.push({ addr: p.addr, data: p.data });
-    }
-    return out;
+    const p = this.next();
+    if (p.kind !== 'pages' || p.pages.length !== count) this.fail(p, `expected ${count} pages`);
+    return { addrs: head.addrs, pages: p.pages };
   }
 
   /** Restore every object definition (`objref` + its records) at the cursor. */

@@ -154,8 +154,8 @@ function restoreVmaPages(r: RestoreContext, pages: Map<number, Page>, pool: Page
     const n = r.record('pgarr').nr_pages;
     if (n === 0) return count;
     const arr = r.pages(n);
-    for (let i = 0; i < arr.length; i++) {
-      const addr = arr[i].addr;
+    for (let i = 0; i < n; i++) {
+      const addr = arr.addrs[i];
       if (addr % PAGE_SIZE !== 0 || addr < v.vm_start || addr >= v.vm_end || addr <= last) {
         r.fail(arrItem, `page ${hex(addr)} is not above ${hex(last)} inside the vma ${hex(v.vm_start)}-${hex(v.vm_end)} at offset ${vmaItem.offset}`);
       }
@@ -168,9 +168,9 @@ function restoreVmaPages(r: RestoreContext, pages: Map<number, Page>, pool: Page
     }
     if (v.vma_type === 'vdso') continue;
     // Checked first, copied after: a bad array leaves no half-filled pages behind.
-    const copies = pool.allocCopies(arr.map((e) => e.data));
-    for (let i = 0; i < arr.length; i++) {
-      const vpn = arr[i].addr / PAGE_SIZE;
+    const copies = pool.allocCopies(arr.pages);
+    for (let i = 0; i < n; i++) {
+      const vpn = arr.addrs[i] / PAGE_SIZE;
       if (seg === null) pages.set(vpn, copies[i]);
       else seg.shm.pages.set(v.vm_pgoff + vpn - firstVpn, copies[i]);
     }

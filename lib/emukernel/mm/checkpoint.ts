@@ -37,6 +37,7 @@ import { E2BIG, EINVAL } from '../errno';
 import { fitVmaName, linuxVmFlags, vmaTypeOf } from './checkpoint-vma';
 import { restoreMm } from './checkpoint-restore';
 import type { Mm } from './mm';
+import type { PagePins } from './page';
 import type { MappedFile, ShmObject, Vma } from './vma';
 
 /** auxv pairs the mm record may hold (AT_VECTOR_SIZE words). */
@@ -94,6 +95,8 @@ function writeMm(ctx: CheckpointContext, mm: Mm): void {
     writeVma(ctx, mm, v, type);
   }
   w.record('mm_context', { vdso });
+  // Harts may hold writable views of pages just pinned: make the next write fault and copy.
+  if (ctx.pins !== null) mm.invalidateViews();
 }
 
 function writeVma(ctx: CheckpointContext, mm: Mm, v: Vma, type: RecordValue<'vma'>['vma_type']): void {
@@ -110,10 +113,12 @@ function writeVma(ctx: CheckpointContext, mm: Mm, v: Vma, type: RecordValue<'vma
     name: fitVmaName(v.name),
   });
   const out = new PageBatch(ctx);
+  const pins = ctx.pins;
   if (type === 'anon') {
-    for (const [vpn, p] of mm.presentPages(v)) out.add(vpn * PAGE_SIZE, p.bytes);
+    if (pins === null) for (const [vpn, p] of mm.presentPages(v)) out.add(vpn * PAGE_SIZE, p.bytes);
+    else for (const [vpn, p] of mm.presentPages(v)) { pins.hold(mm.pool, p); out.add(vpn * PAGE_SIZE, p.bytes); }
   } else if (type === 'file') {
-    writeFilePages(mm, v, v.file as MappedFile, out);
+    writeFilePages(mm, v, v.file as MappedFile, out, pins);
   } else if (type === 'shm_anon') {
     writeShmPages(ctx, v, v.shm as ShmObject, out);
   }
@@ -142,11 +147,12 @@ class PageBatch {
 }
 
 /** Every page of a private file mapping: the mm's own where present, else the file's bytes now. */
-function writeFilePages(mm: Mm, v: Vma, file: MappedFile, out: PageBatch): void {
+function writeFilePages(mm: Mm, v: Vma, file: MappedFile, out: PageBatch, pins: PagePins | null): void {
   const first = v.start / PAGE_SIZE, end = v.end / PAGE_SIZE;
   for (let vpn = first; vpn < end; vpn++) {
     const p = mm.presentPage(vpn);
     if (p !== undefined) {
+      pins?.hold(mm.pool, p);
       out.add(vpn * PAGE_SIZE, p.bytes);
       continue;
     }
@@ -171,7 +177,9 @@ function writeShmPages(ctx: CheckpointContext, v: Vma, shm: ShmObject, out: Page
   for (const i of idxs) {
     if (done.has(i)) continue;
     done.add(i);
-    out.add(v.start + (i - firstIdx) * PAGE_SIZE, (shm.pages.get(i) as { bytes: Uint8Array }).bytes);
+    const bytes = (shm.pages.get(i) as { bytes: Uint8Array }).bytes;
+    // Writes to shared memory never copy on write: a copy-mode checkpoint takes its bytes now.
+    out.add(v.start + (i - firstIdx) * PAGE_SIZE, ctx.pins === null ? bytes : bytes.slice());
   }
 }
 

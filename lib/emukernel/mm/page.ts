@@ -113,5 +113,34 @@ function copyRun(srcs: readonly Uint8Array[], out: readonly Page[], from: number
   new Uint8Array(d.buffer, d.byteOffset, len).set(new Uint8Array(s.buffer, s.byteOffset, len));
 }
 
+/**
+ * Pages a copy-mode checkpoint holds while the container runs on: each held page has one more
+ * reference, so the first write by a task copies it (Mm.breakCow) and the checkpoint keeps the
+ * bytes it captured. `release` drops them all. Shared mappings never copy on write, so their
+ * pages are copied at capture time instead (see mm/checkpoint.ts).
+ */
+export class PagePins {
+  private readonly held: { pool: PagePool; page: Page }[] = [];
+  private released = false;
+
+  get count(): number {
+    return this.held.length;
+  }
+
+  hold(pool: PagePool, page: Page): void {
+    if (this.released) throw new Error('PagePins: already released');
+    page.refs++;
+    this.held.push({ pool, page });
+  }
+
+  /** Drops every held reference (idempotent). */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const { pool, page } of this.held) pool.put(page);
+    this.held.length = 0;
+  }
+}
+
 /** The pool every Mm uses unless given another (tests may pass their own to count copies). */
 export const defaultPagePool = new PagePool();

@@ -1,0 +1,127 @@
+// ItemWriter: a checkpoint's records kept as decoded items (what the reader would yield), for a live tree.
+import { decodePayload, decodeStringPayload } from './decode';
+import { EncodeError, encodePayloadInto, encodeStringPayload, payloadSize } from './encode';
+import type { FollowSpec, ObjType, RecordSpec } from './record-spec';
+import {
+  FieldRecordName, ImageItem, MAGIC_TAIL, MAX_PAGES_PER_ARRAY, PAGE_SIZE, RecordValue, recordByName,
+} from './schema';
+import type { RecordWriter } from './writer';
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
+export interface ItemWriterOptions {
+  /**
+   * Copy buffers (pipe bytes, file contents) instead of keeping views of them: needed when the
+   * container runs on while the items live (copy mode). Page views are never copied; the caller
+   * pins the pages instead.
+   */
+  readonly copyBuffers?: boolean;
+}
+
+/**
+ * The same records ImageWriter would encode, as the items readImageItems would decode from those
+ * bytes: each field record is encoded and decoded again (so values have exactly the reader's
+ * shape and the schema's limits are enforced), strings likewise; buffers and pages stay views.
+ * Offsets are those of the blob. The tail's checksum is left 0: nothing here produces bytes, and
+ * the blob of a tree (lib/crfs/convert) computes its own.
+ */
+export class ItemWriter implements RecordWriter {
+  readonly items: ImageItem[] = [];
+  private at = 0;
+  private records = 0;
+  private finished = false;
+  /** Followers the last field records announced, in order (as the parser queues them). */
+  private follow: FollowSpec[] = [];
+
+  constructor(private readonly opts: ItemWriterOptions = {}) {}
+
+  get offset(): number {
+    return this.at;
+  }
+
+  get recordCount(): number {
+    return this.records;
+  }
+
+  record<N extends FieldRecordName>(name: N, value: RecordValue<N>): void {
+    const spec: RecordSpec = recordByName(name);
+    const v = value as unknown as Readonly<Record<string, unknown>>;
+    const plen = payloadSize(spec, v);
+    // Decoded byte arrays (registers) are views of this buffer: one per record, never reused.
+    const buf = new Uint8Array(plen);
+    encodePayloadInto(spec, v, buf, 0);
+    const decoded = decodePayload(spec, buf, this.at);
+    this.push({ kind: 'record', name: spec.name, type: spec.type, offset: this.at, len: 8 + plen, value: decoded } as ImageItem);
+    const queued: FollowSpec[] = [];
+    for (const f of spec.followedBy) {
+      if (f.length && (decoded[f.length.field] as number) === 0) continue;
+      queued.push(f);
+    }
+    this.follow.unshift(...queued);
+  }
+
+  string(text: string, name: 'string' | 'file_name' = 'string'): void {
+    const payload = encodeStringPayload(text);
+    const spec = recordByName(name);
+    const role = this.role();
+    this.push({
+      kind: 'string', name, type: spec.type as 5 | 303, offset: this.at, len: 8 + payload.length, role,
+      text: decodeStringPayload(name, payload, this.at),
+    });
+  }
+
+  buffer(data: Uint8Array): void {
+    const role = this.role();
+    const view = this.opts.copyBuffers ? data.slice() : data;
+    this.push({ kind: 'buffer', name: 'buffer', type: 4, offset: this.at, len: 8 + data.length, role, data: view });
+  }
+
+  objref(objtype: ObjType, ref: number): void {
+    this.record('objref', { objtype, objref: ref });
+  }
+
+  pages(addrs: readonly number[], pages: readonly Uint8Array[]): void {
+    if (addrs.length !== pages.length) throw new EncodeError(`pages: ${addrs.length} addresses, ${pages.length} pages`);
+    for (let i = 0; i < addrs.length; i += MAX_PAGES_PER_ARRAY) {
+      const n = Math.min(MAX_PAGES_PER_ARRAY, addrs.length - i);
+      this.record('pgarr', { nr_pages: n });
+      const a = addrs.slice(i, i + n);
+      for (const addr of a) if (!Number.isSafeInteger(addr) || addr < 0) throw new EncodeError(`pages: bad address ${addr}`);
+      this.role();
+      this.push({ kind: 'addresses', name: 'buffer', type: 4, offset: this.at, len: 8 + n * 8, role: 'addresses', addrs: a });
+      const p = pages.slice(i, i + n);
+      for (let j = 0; j < n; j++) {
+        if (p[j].length !== PAGE_SIZE) throw new EncodeError(`pages: page ${i + j} is ${p[j].length} bytes, not ${PAGE_SIZE}`);
+      }
+      this.role();
+      this.push({ kind: 'pages', name: 'buffer', type: 4, offset: this.at, len: 8 + n * PAGE_SIZE, role: 'pages', addrs: a, pages: p });
+    }
+  }
+
+  endVma(): void {
+    this.record('pgarr', { nr_pages: 0 });
+  }
+
+  error(errno: number, message: string): void {
+    this.record('error', { errno });
+    this.string(message);
+    this.finish();
+  }
+
+  finish(): void {
+    if (this.finished) return;
+    this.record('tail', { magic: MAGIC_TAIL, nr_records: this.records, checksum: 0 });
+    this.finished = true;
+  }
+
+  private role(): string | null {
+    return this.follow.shift()?.role ?? null;
+  }
+
+  private push(item: ImageItem): void {
+    if (this.finished) throw new EncodeError('image already finished');
+    this.items.push(item);
+    this.at += align8(item.len);
+    this.records++;
+  }
+}

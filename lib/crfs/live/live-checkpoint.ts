@@ -1,0 +1,152 @@
+// A checkpoint of a running container as a live crfs mount: freeze, capture, mount, and end on `done` or unmount.
+import * as fs from 'node:fs';
+import type { Kernel } from '../../emukernel/kernel';
+import { CHECKPOINT_KILL, CHECKPOINT_THAW, nextCheckpointId } from '../../emukernel/checkpoint/sys';
+import { writeCheckpointWith } from '../../emukernel/checkpoint/checkpoint';
+import { PagePins } from '../../emukernel/mm/page';
+import { exitGroup } from '../../emukernel/proc/exit';
+import { controlFile } from '../fs/node';
+import type { Mounted } from '../fs/fuse-adapter';
+import { ItemWriter } from '../image/item-writer';
+import { mountImage } from '../tree/mount-image';
+import { MountEnd, watchMount } from './mount-watch';
+
+const SIGKILL = 9;
+
+/**
+ * lazy: the tasks stay frozen until the checkpoint ends, and every file is generated from their
+ * frozen objects when read. copy: records are captured at the freeze, memory pages are held
+ * copy-on-write (PagePins), and the tasks thaw at once.
+ */
+export type LiveMode = 'lazy' | 'copy';
+
+export interface LiveCheckpointOptions {
+  /** Mount point; created if missing. */
+  readonly mount: string;
+  readonly mode: LiveMode;
+  /** End the container's tasks (SIGKILL) when the checkpoint ends, instead of letting them run on. */
+  readonly kill?: boolean;
+  /** Let other users see the mount (FUSE allow_other). Default false. */
+  readonly allowOther?: boolean;
+  /** Owner of the mount's files (default: this process's). */
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/** What `--report FILE` / `--json` hold for a mounted checkpoint (PRODUCT.md: id, mount, mode, downtime_ms, bytes). */
+export interface LiveReport {
+  id: number;
+  mount: string;
+  mode: LiveMode;
+  /** Freeze to thaw, wall clock. Lazy mode: until `done` (so only known once the checkpoint ended). */
+  downtime_ms: number;
+  /**
+   * The downtime in instructions: what the container would have retired in that wall time at its
+   * emulated rate so far (its virtual clock itself does not move while it is frozen).
+   */
+  downtime_instructions: number;
+  /** The blob's size: what `tar c` of the mount converts to. */
+  bytes: number;
+  records: number;
+  /** Bytes of memory the checkpoint refers to (pages), and of them how many were copied at capture. */
+  memory_bytes: number;
+  copied_bytes: number;
+  /** Freeze to a visible mount, wall clock. */
+  mount_ms: number;
+  /** Instructions the container had retired at the freeze. */
+  instructions: number;
+  pid: number;
+  /** How it ended: done, unmounted, or a signal; null while it lives. */
+  ended: MountEnd | null;
+  /** What the container did after: thawed (runs on) or killed. */
+  then: 'continue' | 'kill';
+}
+
+export interface LiveCheckpoint {
+  readonly mounted: Mounted;
+  readonly report: LiveReport;
+  /** Resolves once the checkpoint has ended (done, unmount, end()) and the mount is gone. Never rejects. */
+  readonly ended: Promise<LiveReport>;
+  /** Ends the checkpoint as writing `done` would (e.g. on SIGINT). */
+  end(why: MountEnd): void;
+}
+
+const msSince = (t: bigint): number => Math.round(Number(process.hrtime.bigint() - t) / 1e3) / 1000;
+
+/**
+ * Checkpoints the container of `k` (its init must be alive) into a new mount at `opts.mount`. The
+ * container is frozen for the capture; in copy mode it thaws before this resolves, in lazy mode when
+ * the checkpoint ends. Rejects (CheckpointError for what the container holds that cannot be saved,
+ * anything else for the mount) with the container as it was: thawed again if this call froze it, and
+ * no pages held. `rate` is the container's instructions per second so far, for downtime_instructions.
+ */
+export async function startLiveCheckpoint(k: Kernel, opts: LiveCheckpointOptions, rate = 0): Promise<LiveCheckpoint> {
+  const init = k.init;
+  if (!init || init.state !== 'alive') throw new Error('the container has no running init');
+  const start = process.hrtime.bigint();
+  const wasFrozen = k.scheduler.frozen;
+  k.scheduler.freeze();
+  const copy = opts.mode === 'copy';
+  const pins = copy ? new PagePins() : null;
+  const thaw = (): void => { if (!wasFrozen && k.scheduler.frozen) k.scheduler.thaw(); };
+  const report: LiveReport = {
+    id: nextCheckpointId(k), mount: opts.mount, mode: opts.mode, downtime_ms: 0, downtime_instructions: 0,
+    bytes: 0, records: 0, memory_bytes: 0, copied_bytes: 0, mount_ms: 0, instructions: k.instructions, pid: init.pid,
+    ended: null, then: opts.kill ? 'kill' : 'continue',
+  };
+  const setDowntime = (): void => {
+    report.downtime_ms = msSince(start);
+    report.downtime_instructions = Math.round((rate * report.downtime_ms) / 1000);
+  };
+  let w: ItemWriter;
+  try {
+    w = new ItemWriter({ copyBuffers: copy });
+    const res = writeCheckpointWith(k, w, { id: report.id, flags: opts.kill ? CHECKPOINT_KILL : CHECKPOINT_THAW, pins: pins ?? undefined });
+    report.bytes = res.bytes;
+    report.records = res.records;
+  } catch (e) {
+    pins?.release();
+    thaw();
+    throw e;
+  }
+  for (const it of w.items) if (it.kind === 'pages') report.memory_bytes += it.pages.length * 4096;
+  if (copy) {
+    thaw();
+    setDowntime();
+  }
+
+  let onDone: () => void = () => undefined;
+  // The handler runs inside FUSE's write: end only after the write has been answered.
+  const done = controlFile(() => setImmediate(() => onDone()));
+  let mounted: Mounted;
+  try {
+    fs.mkdirSync(opts.mount, { recursive: true });
+    // Lazy trees must not be served from the page cache once `done` invalidated them.
+    ({ mounted } = await mountImage(w.items, opts.mount, {
+      done, kernelCache: copy, allowOther: opts.allowOther, uid: opts.uid, gid: opts.gid,
+    }));
+  } catch (e) {
+    pins?.release();
+    thaw();
+    throw e;
+  }
+  report.mount = mounted.path;
+  report.mount_ms = msSince(start);
+
+  const wait = watchMount(mounted.path, false);
+  onDone = () => wait.finish('done');
+  const ended = (async (): Promise<LiveReport> => {
+    const why = await wait.ended;
+    wait.stop();
+    report.ended = why;
+    // Nothing generated from the tasks may be read once they run again.
+    mounted.superblock.invalidate(why);
+    await mounted.unmount().catch(() => undefined);
+    pins?.release();
+    if (opts.kill) for (const p of [...k.processes.values()]) if (p.state === 'alive') exitGroup(k, p, SIGKILL);
+    if (!copy) setDowntime();
+    thaw();
+    return report;
+  })();
+  return { mounted, report, ended, end: (why) => wait.finish(why) };
+}
