@@ -72,7 +72,8 @@ export class ItemWriter implements RecordWriter {
 
   buffer(data: Uint8Array): void {
     const role = this.role();
-    const view = this.opts.copyBuffers ? data.slice() : data;
+    // Uint8Array.from, not slice: Buffer#slice (memfs's file contents are Buffers) is a view.
+    const view = this.opts.copyBuffers ? Uint8Array.from(data) : data;
     this.push({ kind: 'buffer', name: 'buffer', type: 4, offset: this.at, len: 8 + data.length, role, data: view });
   }
 

@@ -179,7 +179,7 @@ function writeShmPages(ctx: CheckpointContext, v: Vma, shm: ShmObject, out: Page
     done.add(i);
     const bytes = (shm.pages.get(i) as { bytes: Uint8Array }).bytes;
     // Writes to shared memory never copy on write: a copy-mode checkpoint takes its bytes now.
-    out.add(v.start + (i - firstIdx) * PAGE_SIZE, ctx.pins === null ? bytes : bytes.slice());
+    out.add(v.start + (i - firstIdx) * PAGE_SIZE, ctx.pins === null ? bytes : Uint8Array.from(bytes));
   }
 }
 
