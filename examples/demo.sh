@@ -79,8 +79,8 @@ out=$work/journey
 mkdir -p "$out" "$DEMO_ROOT"
 CUT=3000000
 echo "The pipeline (producer | filter | consumer writing a file) runs in the background; at $CUT instructions"
-echo "crfs freezes it and mounts the checkpoint at $MNT (the tree is generated from an image captured"
-echo "in memory at the freeze; the tasks stay frozen until done is written)."
+echo "crfs freezes it and mounts the checkpoint at $MNT (lazy mode: the tasks stay frozen until done is"
+echo "written, and each file is generated from them when it is read; --mode copy would let them run on)."
 printf '%s$ %s run --checkpoint-at %s --mount %s build/examples/pipeline 2000 %s &%s\n' "$D" "${CRFS[*]}" "$CUT" "$MNT" "$out/pipeline.out" "$N"
 "${CRFS[@]}" run --checkpoint-at "$CUT" --mount "$MNT" build/examples/pipeline 2000 "$out/pipeline.out" \
   </dev/null >"$out/original.stdout" 2>"$out/original.stderr" &
