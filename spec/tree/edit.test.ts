@@ -69,7 +69,8 @@ test('a new f_pos written through the hard link reaches the file record, and onl
 });
 
 test("a file's new target path is written as its file_name", async t => {
-  const dir = await editedTree(t, 'echo /tmp/elsewhere > task-2/files/10/target');
+  // The file is renamed in the checkpoint's rootfs too: restart opens the target by path.
+  const dir = await editedTree(t, 'echo /tmp/elsewhere > task-2/files/10/target && echo elsewhere > rootfs/inodes/2/entries/2/name');
   const after = readImageItems(await treeToBlob(dir));
   const names = after.filter((it) => it.kind === 'string' && it.name === 'file_name').map((it) => (it.kind === 'string' ? it.text : ''));
   t.true(names.includes('/tmp/elsewhere'));
@@ -98,6 +99,8 @@ const bad: Array<[string, string, RegExp]> = [
   ['a comm longer than 15 bytes', 'echo abcdefghijklmnopq > task-1/comm', /^task-1\/comm: 'abcdefghijklmnopq' is longer than 15 bytes$/],
   ['memory written in an absent page', 'chmod u+w task-1/mm/vmas/10000-13000/data && printf x | dd of=task-1/mm/vmas/10000-13000/data bs=1 seek=9000 conv=notrunc status=none', /^task-1\/mm\/vmas\/10000-13000\/data: page 12000 holds data but is not in pages$/],
   ['a page list outside its vma', 'echo 10000-14000 > task-1/mm/vmas/10000-13000/pages', /^task-1\/mm\/vmas\/10000-13000\/pages: line 1: 10000-14000 is not ascending page-aligned memory/],
+  ['a target no rootfs entry leads to', 'echo /tmp/elsewhere > task-2/files/10/target', /^task-1\/files\/10\/target: \/tmp\/elsewhere is not in rootfs\/: give it an inode and an entry there, and its number in task-1\/files\/10\/inode\/ino$/],
+  ['a target leading to another inode', 'echo /tmp > task-2/files/10/target', /^task-1\/files\/10\/target: \/tmp is rootfs inode 2, but task-1\/files\/10\/inode\/ino says 3$/],
   ['a parent the image validator rejects', 'echo 7 > task-2/ppid', /^task-\*: image: record 'tree' at offset \d+: ppid 7 of pid 2 is not an earlier task$/],
 ];
 

@@ -1,15 +1,21 @@
-// `crfs mount IMAGE DIR`: serve a stored blob, tar or tree read-only at DIR until unmounted or signalled.
+// `crfs mount [--allow-other] IMAGE DIR`: serve a stored blob, tar or tree read-only at DIR until unmounted or signalled.
 import { Command } from 'commander';
 import { CliError, EXIT_FAILURE, describeError } from './errors';
 import { readImageSource } from './image-source';
+
+export interface MountCliOptions {
+  /** Let other users see the mount; the kernel then enforces each file's mode and owner. */
+  allowOther?: boolean;
+}
 
 /**
  * Mounts the image in `source` (as readImageSource reads it) at `dir`, prints the mount point on
  * stdout and stays in the foreground until the mount is removed (`fusermount -u DIR`) or SIGINT or
  * SIGTERM arrive; then unmounts cleanly. Resolves with 0. Rejects with CliError (exit 1, one line)
- * for an unreadable source, an image that cannot be shown as a tree, or a mount that fails.
+ * for an unreadable source, an image that cannot be shown as a tree, or a mount that fails (for
+ * --allow-other by a non-root user, when /etc/fuse.conf lacks user_allow_other).
  */
-export async function mountStoredImage(source: string, dir: string): Promise<number> {
+export async function mountStoredImage(source: string, dir: string, opts: MountCliOptions = {}): Promise<number> {
   const [{ cleanStaleMounts }, { mountImage }, { watchMount }] = await Promise.all([
     import('../fs/mount-registry'), import('../tree/mount-image'), import('../live/mount-watch'),
   ]);
@@ -17,7 +23,7 @@ export async function mountStoredImage(source: string, dir: string): Promise<num
   const image = await readImageSource(source, 'mount');
   let mounted;
   try {
-    ({ mounted } = await mountImage(image, dir));
+    ({ mounted } = await mountImage(image, dir, { allowOther: opts.allowOther === true }));
   } catch (e) {
     throw new CliError(`mount: ${e instanceof Error && e.name === 'TreeError' ? `${source}: ` : `${dir}: `}${describeError(e)}`, EXIT_FAILURE);
   }
@@ -38,7 +44,9 @@ export function registerMountCommand(program: Command, finish: (status: number) 
       + 'prints DIR and stays in the foreground until DIR is unmounted (fusermount -u DIR) or crfs gets SIGINT/SIGTERM')
     .argument('<image>', 'checkpoint blob or tar file, a crfs tree directory, or -')
     .argument('<dir>', 'mount point (created if missing)')
-    .action(async (source: string, dir: string) => {
-      finish(await mountStoredImage(source, dir));
+    .option('--allow-other', 'let other users see the mount (root, or user_allow_other in /etc/fuse.conf); '
+      + 'file modes and owners are then enforced: memory and registers stay readable only by their task\'s uid')
+    .action(async (source: string, dir: string, opts: MountCliOptions) => {
+      finish(await mountStoredImage(source, dir, opts));
     });
 }

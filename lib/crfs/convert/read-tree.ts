@@ -8,6 +8,7 @@ import {
 } from '../tree/layout';
 import type { CheckpointModel, Obj, PageArray, Rec, RootfsModel, TaskModel, Value, VmaModel } from '../tree/model';
 import { fileText, parseRuns } from '../tree/render';
+import { checkInodePaths } from './check-paths';
 import { RecordReader } from './read-record';
 import type { TreeSnapshot } from './snapshot';
 
@@ -238,8 +239,11 @@ class TreeReader extends RecordReader {
 
 /**
  * The checkpoint model of a tree. Throws TreeError naming the path of the first file or directory
- * that is missing, malformed, out of range, stray, or inconsistent with another place of its object.
+ * that is missing, malformed, out of range, stray, inconsistent with another place of its object,
+ * or (a file's target, a cwd) a path that does not lead to its inode in the tree's rootfs.
  */
 export function readTreeModel(s: TreeSnapshot): CheckpointModel {
-  return new TreeReader(s).readModel();
+  const model = new TreeReader(s).readModel();
+  checkInodePaths(model);
+  return model;
 }

@@ -28,7 +28,11 @@ const READ_ONLY: Reply = [0];
 export interface MountOptions extends SuperblockOptions {
   /** Use this superblock (e.g. one whose link() registry the tree builder already filled). */
   superblock?: Superblock;
-  /** Let other users see the mount (needs user_allow_other for non-root). Default false. */
+  /**
+   * Let other users see the mount (needs user_allow_other for non-root). Default false. It also
+   * turns on default_permissions: the handlers check no caller, so without it every user would get
+   * whatever the mounting user gets; with it the kernel applies each node's mode and owner.
+   */
   allowOther?: boolean;
   /** Let the kernel unmount when the server dies (needs fusermount). Default true. */
   autoUnmount?: boolean;
@@ -197,6 +201,7 @@ export async function mountTree(root: Node, dir: string, opts: MountOptions = {}
     force: true,
     debug: opts.debug ?? false,
     allowOther: opts.allowOther ?? false,
+    defaultPermissions: opts.allowOther ?? false,
     autoUnmount: opts.autoUnmount ?? true,
     kernelCache: opts.kernelCache ?? false,
     timeout: false,

@@ -8,6 +8,7 @@ declare module 'fuse-native' {
     force?: boolean;
     debug?: boolean;
     allowOther?: boolean;
+    defaultPermissions?: boolean;
     autoUnmount?: boolean;
     kernelCache?: boolean;
     maxRead?: number;

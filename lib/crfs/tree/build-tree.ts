@@ -1,5 +1,5 @@
 // Builds the lazy crfs node tree of a checkpoint model: one node set per shared object, placed everywhere it is named.
-import { BlobReader, ByteView, Node, blobFile, bufferFile, directory, scalarFile } from '../fs/node';
+import { BlobReader, ByteView, Node, NodeOptions, blobFile, bufferFile, directory, scalarFile } from '../fs/node';
 import type { Superblock } from '../fs/superblock';
 import type { Field } from '../image/fields';
 import { PAGE_SIZE } from '../image/schema';
@@ -18,11 +18,14 @@ type Entry = [string, Node];
 interface Owner {
   readonly places: number;
   readonly leaves: Map<string, Node> | null;
+  /** Mode and owner of its raw-bytes leaves (memory, registers, buffers): see rawOwnership. */
+  readonly raw: NodeOptions;
 }
 
-const TOP: Owner = { places: 1, leaves: null };
+/** Raw leaves outside every task (the rootfs's file contents): 0400, owned by the mount's owner. */
+const RAW: NodeOptions = { mode: 0o400 };
+const TOP: Owner = { places: 1, leaves: null, raw: RAW };
 const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
-const RAW = { mode: 0o400 };
 const TREE = specOf('tree');
 
 /**
@@ -56,6 +59,40 @@ export function countPlaces(m: CheckpointModel): Map<number, number> {
   };
   for (const id of m.objects.keys()) placesOf(id);
   return memo;
+}
+
+/** uid and gid of a task's cred (task_creds' cred_ref), or undefined when it names none. */
+function credOf(m: CheckpointModel, t: TaskModel): { uid: number; gid: number } | undefined {
+  const ref = t.recs.find((r) => r.spec.name === 'task_creds')?.value.cred_ref;
+  const cred = typeof ref === 'number' ? m.objects.get(ref) : undefined;
+  const uid = cred?.rec.value.uid, gid = cred?.rec.value.gid;
+  if (cred?.objtype !== 'cred' || typeof uid !== 'number' || typeof gid !== 'number') return undefined;
+  return { uid, gid };
+}
+
+/**
+ * The options of raw-bytes leaves: mode 0400, owned by the uid and gid of the task whose directory
+ * holds them, so on a mount with default_permissions (allow_other) only that user (and root) can
+ * read a task's memory and registers, as with /proc/<pid>/mem. An object shown in several task
+ * directories (an mm shared by threads, a file inherited across fork) belongs to the first of them
+ * in ascending pid, whichever place is looked up first. Objects no task shows keep RAW.
+ */
+export function rawOwnership(m: CheckpointModel): { tasks: Map<number, NodeOptions>; objects: Map<number, NodeOptions> } {
+  const tasks = new Map<number, NodeOptions>();
+  const objects = new Map<number, NodeOptions>();
+  for (const t of [...(m.tasks ?? [])].sort((a, b) => a.pid - b.pid)) {
+    const cred = credOf(m, t);
+    const raw: NodeOptions = cred ? { mode: 0o400, uid: cred.uid, gid: cred.gid } : RAW;
+    tasks.set(t.pid, raw);
+    const todo = t.recs.flatMap(placesInRec);
+    for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
+      if (objects.has(id)) continue;
+      objects.set(id, raw);
+      const obj = m.objects.get(id);
+      if (obj) todo.push(...placesInObject(obj));
+    }
+  }
+  return { tasks, objects };
 }
 
 /** A reader of a VMA's bytes: present pages are views of the image's pages, absent ones the zero page. */
@@ -93,12 +130,14 @@ export interface BuildOptions {
 export class TreeBuilder {
   readonly root: Node;
   private readonly places: Map<number, number>;
+  private readonly raw: ReturnType<typeof rawOwnership>;
   private readonly owners = new Map<number, Owner>();
   private readonly superblocks: Superblock[] = [];
   private readonly declared: Array<[Node, number]> = [];
 
   constructor(private readonly m: CheckpointModel, private readonly opts: BuildOptions = {}) {
     this.places = countPlaces(m);
+    this.raw = rawOwnership(m);
     this.root = directory(() => this.rootEntries());
   }
 
@@ -117,7 +156,7 @@ export class TreeBuilder {
     let o = this.owners.get(id);
     if (!o) {
       const places = this.places.get(id) ?? 1;
-      o = { places, leaves: places > 1 ? new Map() : null };
+      o = { places, leaves: places > 1 ? new Map() : null, raw: this.raw.objects.get(id) ?? RAW };
       this.owners.set(id, o);
     }
     return o;
@@ -160,8 +199,9 @@ export class TreeBuilder {
 
   private taskEntries(t: TaskModel): Entry[] {
     const out: Entry[] = [];
-    this.elementEntries(TOP, '', TREE.name, TREE.fields.find((f) => f.name === 'pids'), t.entry, out);
-    this.groupEntries(TOP, '', t.recs, out);
+    const owner: Owner = { places: 1, leaves: null, raw: this.raw.tasks.get(t.pid) ?? RAW };
+    this.elementEntries(owner, '', TREE.name, TREE.fields.find((f) => f.name === 'pids'), t.entry, out);
+    this.groupEntries(owner, '', t.recs, out);
     return out;
   }
 
@@ -224,7 +264,7 @@ export class TreeBuilder {
     const lines = v.arrays.map((a) => `${formatRuns(a.addrs, PAGE_SIZE)}\n`).join('');
     out.push([PAGES_FILE, this.leaf(owner, `${key}/${PAGES_FILE}`, () => bufferFile(Buffer.from(lines, 'utf8')))]);
     const size = (v.rec.value.vm_end as number) - (v.rec.value.vm_start as number);
-    out.push([DATA_FILE, this.leaf(owner, `${key}/${DATA_FILE}`, () => blobFile(size, vmaReader(v), RAW))]);
+    out.push([DATA_FILE, this.leaf(owner, `${key}/${DATA_FILE}`, () => blobFile(size, vmaReader(v), owner.raw))]);
     return out;
   }
 
@@ -268,7 +308,7 @@ export class TreeBuilder {
           if (!show.hidden || !isHiddenDefault(rec, field)) out.push([show.name, this.textLeaf(owner, k, field, v)]);
           break;
         case 'raw':
-          if (!show.hidden || !isHiddenDefault(rec, field)) out.push([show.name, this.leaf(owner, k, () => bufferFile(v as Uint8Array, RAW))]);
+          if (!show.hidden || !isHiddenDefault(rec, field)) out.push([show.name, this.leaf(owner, k, () => bufferFile(v as Uint8Array, owner.raw))]);
           break;
         case 'byId':
           out.push([show.name, this.leaf(owner, k, () => scalarFile(() => v as number))]);
@@ -322,7 +362,7 @@ export class TreeBuilder {
       if (typeof d === 'string') {
         if (d !== '' || fl.length) out.push([name, this.leaf(owner, `${key}/${name}`, () => scalarFile(() => d))]);
       } else if (d.length > 0) {
-        out.push([name, this.leaf(owner, `${key}/${name}`, () => bufferFile(d, RAW))]);
+        out.push([name, this.leaf(owner, `${key}/${name}`, () => bufferFile(d, owner.raw))]);
       }
     }
   }
@@ -343,7 +383,7 @@ export class TreeBuilder {
       if (show.kind === 'none') continue;
       if ((show.kind === 'text' || show.kind === 'raw') && show.hidden && isZeroValue(f, v)) continue;
       if (show.kind === 'text') out.push([show.name, this.textLeaf(owner, `${key}/${show.name}`, f, v)]);
-      else if (show.kind === 'raw') out.push([show.name, this.leaf(owner, `${key}/${show.name}`, () => bufferFile(v as Uint8Array, RAW))]);
+      else if (show.kind === 'raw') out.push([show.name, this.leaf(owner, `${key}/${show.name}`, () => bufferFile(v as Uint8Array, owner.raw))]);
       else throw new Error(`crfs tree: ${recName}.${arrayField.name}.${f.name}: nested ${show.kind} is not supported`);
     }
   }

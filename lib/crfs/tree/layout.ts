@@ -40,6 +40,13 @@
  *   a task, the object or record it is attached to). Scalars are text and a newline: decimal, 0x-hex
  *   where the field renders hex, an enum as its name, a char array as its text. Byte arrays
  *   (registers), buffers (pipe bytes) and memory are raw bytes, mode 0400.
+ * - Ownership: a raw-bytes file under a task directory (a VMA's `data`, `thread/regs`, `fregs`,
+ *   pipe bytes, `siginfo_raw`) is owned by the uid and gid of that task's cred (`creds/uid`,
+ *   `creds/gid`); one shown in several task directories (an mm shared by threads, a pipe inherited
+ *   across fork) by the first of them in ascending pid, whichever place is looked up first, so one
+ *   inode has one owner. Every other file and directory, and raw files outside the tasks (rootfs
+ *   contents), belong to the mounting user. The modes and owners are enforced only on a mount with
+ *   allow_other (which adds default_permissions); a private mount is the mounting user's alone.
  * - A field whose `tree` is null is not shown when it has its default value (zero; ecred_ref's is
  *   cred_ref): counts the tree implies, constants, lengths of what follows are derived; a null field
  *   holding anything else appears under its own field name, so nothing of an image is lost.
@@ -66,7 +73,11 @@
  * - Converting back re-validates everything (lib/crfs/convert): each value against its field, names
  *   against the values they show (`fds/<n>`, `vmas/<start>-<end>`, `task-<pid>`, `files/<id>`),
  *   every later place of an object against its first (a hard link always agrees; an edit made at
- *   one place of a copied object does not), stray files, then the whole image as restart would.
+ *   one place of a copied object does not), stray files, each file's `target` (and each fs's
+ *   `cwd`) against the rootfs (it must lead to the inode `inode/ino` names: to point a file at a
+ *   new path, also add that path to rootfs/ — an inode directory numbered next_ino, an entry under
+ *   its directory's next_cookie, and the counts nr_inodes, nr_dentries, next_ino, next_cookie
+ *   raised), then the whole image as restart would.
  * - A record this layout does not place (a new record type) makes imageTree fail naming the record
  *   and its offset: place it in ROOT_RECORDS, TASK_RECORDS or ATTACHED below.
  */
