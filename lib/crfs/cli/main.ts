@@ -5,8 +5,12 @@ import { Logger } from 'pino';
 import { CliError, EXIT_INTERNAL, EXIT_USAGE, describeError } from './errors';
 import { createCliLogger } from './logger';
 import { registerBlobCommand } from './blob';
+import { registerBootCommand } from './boot';
+import { registerCheckpointCommand } from './checkpoint';
+import { registerHostCommand } from './host';
 import { registerInfoCommand } from './info';
 import { registerMountCommand } from './mount';
+import { registerPsCommand } from './ps';
 import { registerRestartCommand } from './restart';
 import { registerRunCommand } from './run';
 
@@ -41,6 +45,10 @@ export function buildProgram(getLogger: () => Logger, finish: (status: number) =
   registerBlobCommand(program, finish);
   registerMountCommand(program, finish);
   registerInfoCommand(program, finish);
+  registerBootCommand(program, finish);
+  registerPsCommand(program, finish);
+  registerCheckpointCommand(program, finish);
+  registerHostCommand(program, getLogger, finish);
   return program;
 }
 

@@ -1,8 +1,10 @@
 // `crfs run [--stats FILE] [checkpoint options] ELF [ARGS...]`: boot a fresh emukernel, run ELF as its init.
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { Logger } from 'pino';
 import { ExecError } from '../../emukernel/errno';
 import type { Kernel } from '../../emukernel/kernel';
+import type { HostIo } from '../../emukernel/fs/host-io';
 import {
   CheckpointCliOptions, addCheckpointOptions, checkOutputWritable, parseCheckpointPlan, prepareExportDir,
 } from './checkpoint-options';
@@ -21,20 +23,32 @@ export function collectHostEnv(env: NodeJS.ProcessEnv): string[] {
   return out;
 }
 
+/** For the background host (lib/crfs/host): where a booted container's stdio, cwd and init pid come from. */
+export interface BootOptions {
+  /** The container's stdio (default: this process's fds 0-2). */
+  hostIo?: HostIo;
+  /** The host directory `elf` is relative to and the program's cwd (default: this process's cwd). */
+  cwd?: string;
+  /** Init's pid (default 1). */
+  initPid?: number;
+}
+
 /**
  * Boots a new emukernel whose init runs `elf` with `args`: the program's directory imported, this
  * process's stdio as fds 0-2, the host cwd (created inside the container) as its cwd, `envp` as its
- * environment. Returns the kernel, ready to run. Throws CliError (127: no such file, 126: not a
- * program emukernel can start).
+ * environment (`opts` may change stdio, cwd and init's pid). Returns the kernel, ready to run. Throws
+ * CliError (127: no such file, 126: not a program emukernel can start).
  */
-export async function bootProgram(elf: string, args: string[], envp: string[], log: Logger): Promise<Kernel> {
-  checkHostElf(elf);
+export async function bootProgram(elf: string, args: string[], envp: string[], log: Logger, opts: BootOptions = {}): Promise<Kernel> {
+  const hostElf = opts.cwd === undefined ? elf : path.resolve(opts.cwd, elf);
+  checkHostElf(hostElf);
   // Loaded here, not at the top: usage errors and bad programs are reported without loading the emulator.
   const { Kernel } = await import('../../emukernel/kernel');
-  const kernel = new Kernel({ logger: log });
-  const guestPath = importProgramDirectory(kernel, elf, log);
+  const kernel = new Kernel({ logger: log, hostIo: opts.hostIo });
+  if (opts.initPid !== undefined) kernel.setNextPid(opts.initPid);
+  const guestPath = importProgramDirectory(kernel, hostElf, log);
   try {
-    kernel.spawnInit({ path: guestPath, argv: [elf, ...args], envp, cwd: process.cwd() });
+    kernel.spawnInit({ path: guestPath, argv: [elf, ...args], envp, cwd: opts.cwd ?? process.cwd() });
   } catch (e) {
     if (e instanceof ExecError) {
       const detail = e.message.startsWith(`${guestPath}: `) ? e.message.slice(guestPath.length + 2) : e.message;
