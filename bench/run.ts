@@ -6,9 +6,12 @@ import { REPO_ROOT } from './measure';
 import { BenchContext, BenchSection } from './section';
 import { throughputSection } from './sections/throughput';
 import { pushSection } from './sections/push';
+import { liveMountSection } from './sections/live-mount';
+import { liveTasksSection } from './sections/live-tasks';
+import { liveCopySection } from './sections/live-copy';
 
 /** Every section, in report order; a new benchmark is one file in bench/sections and one entry here. */
-const SECTIONS: BenchSection[] = [throughputSection, pushSection];
+const SECTIONS: BenchSection[] = [throughputSection, pushSection, liveMountSection, liveTasksSection, liveCopySection];
 
 /** Runs the sections and writes the report; resolves with the process exit status (1 if any failed). */
 async function runBenchmarks(argv: string[]): Promise<number> {

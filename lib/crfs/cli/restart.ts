@@ -33,7 +33,8 @@ export async function restartContainer(source: string, opts: RestartOptions, log
   ]);
   let kernel: Kernel;
   try {
-    kernel = restoreKernel(image, { logger: log });
+    // The image was read for this restart alone: its page bytes become the container's memory.
+    kernel = restoreKernel(image, { logger: log }, { adoptImage: true });
   } catch (e) {
     if (e instanceof ImageError || e instanceof RestoreError) throw new CliError(`restart: ${describeError(e)}`, EXIT_FAILURE);
     throw e;

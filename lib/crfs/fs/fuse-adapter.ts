@@ -10,13 +10,18 @@
 // - `echo 1 > done` is open, truncate, getattr, flush, write, flush, release: truncate must exist;
 // - with its default `timeout` every operation also arms a timer and fails after 15 s with
 //   ETIMEDOUT; a lazy tree may legitimately take longer to generate a file, so we pass false;
-// - never run a synchronous child process that reads the mount from the process serving it.
+// - never run a synchronous child process that reads the mount from the process serving it;
+// - reads arrive at most 128 KiB at a time whatever max_read says: libfuse2 never offers the kernel
+//   FUSE_MAX_PAGES. Raising the mount's read_ahead_kb (/sys/class/bdi/<dev>/) from its 128 did not
+//   help tar of a 1 GiB checkpoint (1024: the same; 4096: 30% slower), so it is left alone;
+// - with auto_unmount, libfuse2 mounts through fusermount, forking this process first: about 80 ms
+//   per GiB of resident memory here, against 2-5 ms for mount(2) without it (bench, issue 4).
 import Fuse from 'fuse-native';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { EIO, EROFS, KernelError } from '../../emukernel/errno';
 import { defaultRegistryDir, forgetMount, recordMount } from './mount-registry';
-import { Node } from './node';
+import { Node, staticDirectory } from './node';
 import { NodeStat, Superblock, SuperblockOptions } from './superblock';
 
 type Cb = (code: number, ...rest: unknown[]) => void;
@@ -67,8 +72,13 @@ function readOnly(op: string, p: string): never {
   throw new KernelError(EROFS, op, p);
 }
 
+/** The superblock a mount's handlers serve; unmount swaps in DETACHED (see mountTree). */
+interface Served {
+  sb: Superblock;
+}
+
 /** Builds fuse-native's handler table for one superblock. */
-function createOps(sb: Superblock, onError: (err: unknown, op: string, path: string) => void) {
+function createOps(served: Served, onError: (err: unknown, op: string, path: string) => void) {
   // The errno boundary: KernelError leaves as its -errno, anything else is a bug, logged, and EIO.
   function reply(cb: Cb, op: string, p: string, body: () => Reply): void {
     let r: Reply;
@@ -89,21 +99,21 @@ function createOps(sb: Superblock, onError: (err: unknown, op: string, path: str
   function init(cb: Cb): void { cb(0); }
 
   function getattr(p: string, cb: Cb): void {
-    reply(cb, 'getattr', p, () => [0, sb.statOf(sb.resolve(p, 'getattr'))]);
+    reply(cb, 'getattr', p, () => [0, served.sb.statOf(served.sb.resolve(p, 'getattr'))]);
   }
 
   function readdir(p: string, cb: Cb): void {
     reply(cb, 'readdir', p, () => {
-      const dir = sb.resolve(p, 'readdir');
-      const entries = sb.list(dir);
-      const parent = p === '/' ? dir : sb.resolve(p.slice(0, Math.max(1, p.lastIndexOf('/'))));
+      const dir = served.sb.resolve(p, 'readdir');
+      const entries = served.sb.list(dir);
+      const parent = p === '/' ? dir : served.sb.resolve(p.slice(0, Math.max(1, p.lastIndexOf('/'))));
       const names = new Array<string>(entries.length + 2);
       const stats = new Array<Partial<NodeStat>>(entries.length + 2);
-      names[0] = '.'; stats[0] = direntStat(sb, dir);
-      names[1] = '..'; stats[1] = direntStat(sb, parent);
+      names[0] = '.'; stats[0] = direntStat(served.sb, dir);
+      names[1] = '..'; stats[1] = direntStat(served.sb, parent);
       for (let i = 0; i < entries.length; i++) {
         names[i + 2] = entries[i].name;
-        stats[i + 2] = direntStat(sb, entries[i].node);
+        stats[i + 2] = direntStat(served.sb, entries[i].node);
       }
       return [0, names, stats];
     });
@@ -111,32 +121,32 @@ function createOps(sb: Superblock, onError: (err: unknown, op: string, path: str
 
   function open(p: string, flags: number, cb: Cb): void {
     reply(cb, 'open', p, () => {
-      const node = sb.resolve(p, 'open');
+      const node = served.sb.resolve(p, 'open');
       if ((flags & O_ACCMODE) !== 0 && !node.isWritable) readOnly('open', p);
       return [0, 0];
     });
   }
 
   function read(p: string, _fd: number, buf: Buffer, len: number, pos: number, cb: Cb): void {
-    reply(cb, 'read', p, () => [sb.resolve(p, 'read').readInto(buf, pos, len)]);
+    reply(cb, 'read', p, () => [served.sb.resolve(p, 'read').readInto(buf, pos, len)]);
   }
 
   function write(p: string, _fd: number, buf: Buffer, len: number, pos: number, cb: Cb): void {
-    reply(cb, 'write', p, () => [sb.resolve(p, 'write').write(buf.subarray(0, len), pos)]);
+    reply(cb, 'write', p, () => [served.sb.resolve(p, 'write').write(buf.subarray(0, len), pos)]);
   }
 
   function truncate(p: string, size: number, cb: Cb): void {
-    reply(cb, 'truncate', p, () => { sb.resolve(p, 'truncate').truncate(size); return READ_ONLY; });
+    reply(cb, 'truncate', p, () => { served.sb.resolve(p, 'truncate').truncate(size); return READ_ONLY; });
   }
 
   function ftruncate(p: string, _fd: number, size: number, cb: Cb): void {
-    reply(cb, 'ftruncate', p, () => { sb.resolve(p, 'ftruncate').truncate(size); return READ_ONLY; });
+    reply(cb, 'ftruncate', p, () => { served.sb.resolve(p, 'ftruncate').truncate(size); return READ_ONLY; });
   }
 
   function statfs(p: string, cb: Cb): void {
     reply(cb, 'statfs', p, () => {
-      sb.checkValid('statfs', p);
-      return [0, { bsize: 4096, frsize: 4096, files: sb.inodeCount, namemax: 255 }];
+      served.sb.checkValid('statfs', p);
+      return [0, { bsize: 4096, frsize: 4096, files: served.sb.inodeCount, namemax: 255 }];
     });
   }
 
@@ -164,6 +174,10 @@ function createOps(sb: Superblock, onError: (err: unknown, op: string, path: str
     create, mknod, mkdir, unlink, rmdir, rename, link, symlink, chmod, chown, setxattr, removexattr, utimens,
   };
 }
+
+/** What handlers of an unmounted filesystem see: a closed superblock of nothing, so every request is ESTALE. */
+const DETACHED = new Superblock(staticDirectory([]));
+DETACHED.close();
 
 function reportToStderr(err: unknown, op: string, p: string): void {
   const msg = err instanceof Error ? err.stack ?? err.message : String(err);
@@ -196,7 +210,8 @@ export async function mountTree(root: Node, dir: string, opts: MountOptions = {}
   const sb = opts.superblock ?? new Superblock(root, opts);
   if (sb.root !== root) throw new Error('crfs mount: superblock belongs to another tree');
   const mnt = path.resolve(dir);
-  const fuse = new Fuse(mnt, createOps(sb, opts.onError ?? reportToStderr), {
+  const served: Served = { sb };
+  const fuse = new Fuse(mnt, createOps(served, opts.onError ?? reportToStderr), {
     mkdir: true,
     force: true,
     debug: opts.debug ?? false,
@@ -210,8 +225,12 @@ export async function mountTree(root: Node, dir: string, opts: MountOptions = {}
   });
   await mountFuse(fuse);
   const registryDir = opts.registryDir === undefined ? defaultRegistryDir() : opts.registryDir;
-  const real = await fsp.realpath(path.dirname(mnt)).then(d => path.join(d, path.basename(mnt)), () => mnt);
-  const record = registryDir === null ? null : await recordMount(registryDir, real).catch(() => null);
+  // Recorded in the background: the mount is served already, and each await here is an event-loop
+  // turn, which while a copy-mode container runs can be a whole 10 ms scheduler slice (five turns).
+  const record = registryDir === null ? Promise.resolve(null) : fsp.realpath(path.dirname(mnt))
+    .then(d => path.join(d, path.basename(mnt)), () => mnt)
+    .then(real => recordMount(registryDir, real))
+    .catch(() => null);
   let done: Promise<void> | undefined;
   return {
     path: mnt,
@@ -219,8 +238,12 @@ export async function mountTree(root: Node, dir: string, opts: MountOptions = {}
     unmount(): Promise<void> {
       done ??= (async () => {
         sb.close();
+        // fuse-native never drops its references to a Fuse object (nor so to our handlers): left
+        // pointing at the tree, every mount a process ever made would stay in memory, pages and all.
+        served.sb = DETACHED;
         await unmountFuse(fuse);
-        if (record !== null) await forgetMount(record);
+        const file = await record;
+        if (file !== null) await forgetMount(file);
       })();
       return done;
     },

@@ -121,15 +121,28 @@ export class ImageWriter implements RecordWriter {
       for (let j = 0; j < n; j++) {
         const addr = addrs[i + j];
         if (!Number.isSafeInteger(addr) || addr < 0) throw new EncodeError(`pages: bad address ${addr}`);
-        dv.setUint32(a.at + 8 + j * 8, addr % 4294967296, true);
-        dv.setUint32(a.at + 12 + j * 8, Math.floor(addr / 4294967296), true);
+        // The low word by subtraction: % on a double above 2^31 is a call to fmod, once per page.
+        const hi = Math.floor(addr / 4294967296);
+        dv.setUint32(a.at + 8 + j * 8, addr - hi * 4294967296, true);
+        dv.setUint32(a.at + 12 + j * 8, hi, true);
       }
       const h = this.reserve(8);
       this.header(h.buf, h.at, 4, 8 + n * PAGE_SIZE);
+      this.flushStage();
+      // direct() inlined for whole pages (no padding): this loop runs once per page of the image.
       for (let j = 0; j < n; j++) {
         const p = pages[i + j];
         if (p.length !== PAGE_SIZE) throw new EncodeError(`pages: page ${i + j} is ${p.length} bytes, not ${PAGE_SIZE}`);
-        this.direct(p);
+        const buf = p.buffer, at = p.byteOffset;
+        if (buf === this.runBuf && at === this.runEnd) {
+          this.runEnd += PAGE_SIZE;
+          continue;
+        }
+        this.flushRun();
+        this.runBuf = buf;
+        this.runFirst = p;
+        this.runStart = at;
+        this.runEnd = at + PAGE_SIZE;
       }
     }
   }

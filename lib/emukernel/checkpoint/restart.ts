@@ -10,11 +10,22 @@ import type { FdTable } from '../fs/fdtable';
 import type { FsContext } from '../fs/fs-context';
 import type { SigHand } from '../signal/sighand';
 import { restoreRootfs } from '../fs/checkpoint';
+import { adoptImagePages } from '../mm/checkpoint-restore';
 import { RestoredSignal, restoreTaskSignals } from '../signal/checkpoint';
 import { RestoreContext, RestoreError } from './context';
 import { RESTORERS } from './subsystems';
 import type { RestoredCred } from './task-objects';
 import { RB_DEADLINE, RB_INTERRUPTED } from './checkpoint';
+
+export interface RestoreOptions {
+  /**
+   * The caller gives `image` away (it read the bytes for this restore and will not use them again):
+   * the restored memory pages are the image's own page bytes, taken over by the page pool, instead
+   * of copies. Restore then costs no second copy of the memory, and the image stays alive as long as
+   * those pages do. Without it the image is only read, and may be reused (restored again, compared).
+   */
+  readonly adoptImage?: boolean;
+}
 
 /**
  * Rebuild the container saved in `image` inside a new Kernel, ready for runToCompletion. Every
@@ -22,11 +33,15 @@ import { RB_DEADLINE, RB_INTERRUPTED } from './checkpoint';
  * and the kernel is only returned whole: on any error (ImageError or RestoreError, one line naming
  * the record and offset) nothing of it has run and it is simply dropped.
  */
-export function restoreKernel(image: Uint8Array, opts: KernelOptions = {}): Kernel {
-  const items = readImageItems(image);
+export function restoreKernel(image: Uint8Array, opts: KernelOptions = {}, how: RestoreOptions = {}): Kernel {
+  // A given-away image is read as a plain Uint8Array, so the page views the reader makes are ones
+  // the pool can keep as its pages' own (a Buffer's would not do: its slice() shares memory).
+  const bytes = how.adoptImage === true ? new Uint8Array(image.buffer, image.byteOffset, image.byteLength) : image;
+  const items = readImageItems(bytes);
   refuseFailedCheckpoint(items);
   const k = new Kernel(opts);
   const r = new RestoreContext(k, items, RESTORERS);
+  if (how.adoptImage === true) adoptImagePages(r);
   restorePrologue(r);
   r.takeObjects();
   restoreRootfs(r);

@@ -27,9 +27,22 @@ function segmentsOf(r: RestoreContext): Map<number, RestoredShm> {
 }
 
 /**
+ * Restores whose image the caller gave away (restoreKernel's `adoptImage`): their pages become pool
+ * pages over the image's own bytes instead of copies. Each page's bytes appear once in an image and
+ * are read once here, so every restored page is still private to one mm (or one segment).
+ */
+const adopting = new WeakSet<RestoreContext>();
+
+/** From now on `r`'s page bytes are taken over by the pool rather than copied (see `adopting`). */
+export function adoptImagePages(r: RestoreContext): void {
+  adopting.add(r);
+}
+
+/**
  * The `mm` restorer: reads the mm record (the `objref` before it is consumed), its executable path,
  * every VMA with its pages, and mm_context, into a new Mm whose pages are fresh pool pages (one copy
- * from the image each; nothing aliases the image). Throws RestoreError (r.fail) naming the record and
+ * from the image each, nothing aliasing the image; or, after adoptImagePages, the image's own bytes
+ * taken over by the pool). Throws RestoreError (r.fail) naming the record and
  * offset for a contradiction: a VMA outside user space, overlapping or out of order, flags or types
  * that do not fit, a page outside its VMA or given twice, a file VMA missing pages, a vDSO elsewhere.
  */
@@ -167,8 +180,8 @@ function restoreVmaPages(r: RestoreContext, pages: Map<number, Page>, pool: Page
       if (seg.shm.pages.has(idx)) r.fail(arrItem, `page ${hex(addr)}: offset ${idx} of segment ${v.ino_objref} is given twice`);
     }
     if (v.vma_type === 'vdso') continue;
-    // Checked first, copied after: a bad array leaves no half-filled pages behind.
-    const copies = pool.allocCopies(arr.pages);
+    // Checked first, copied (or adopted) after: a bad array leaves no half-filled pages behind.
+    const copies = adopting.has(r) ? pool.adopt(arr.pages) : pool.allocCopies(arr.pages);
     for (let i = 0; i < n; i++) {
       const vpn = arr.addrs[i] / PAGE_SIZE;
       if (seg === null) pages.set(vpn, copies[i]);

@@ -28,7 +28,8 @@ export interface PagePoolStats {
 /**
  * Hands out zeroed pages and takes them back when their last reference goes. Slabs are never
  * returned to the host: a freed page's memory waits on the free list and is zeroed when reused
- * (under a new Page object, so nothing holding the old one sees it change hands).
+ * (under a new Page object, so nothing holding the old one sees it change hands). Memory given to
+ * the pool with `adopt` (a restored image's page bytes) is treated the same way.
  */
 export class PagePool {
   readonly stats: PagePoolStats = { live: 0, carved: 0, copies: 0 };
@@ -66,6 +67,30 @@ export class PagePool {
       }
     }
     if (srcs.length > runAt) copyRun(srcs, out, runAt, srcs.length);
+    return out;
+  }
+
+  /**
+   * New pages (refs = 1) whose memory is the memory of `views` (each exactly PAGE_SIZE bytes), with
+   * no copy: the pool takes those bytes over as if they were slab pages, and they return to its free
+   * list when freed. The caller gives the bytes away: nothing else may read or write them from now
+   * on, and no two views may overlap (each would become a page another page can see).
+   */
+  adopt(views: readonly Uint8Array[]): Page[] {
+    const out: Page[] = new Array<Page>(views.length);
+    for (let i = 0; i < views.length; i++) {
+      if (views[i].length !== PAGE_SIZE) throw new RangeError(`adopt: view ${i} is ${views[i].length} bytes, not ${PAGE_SIZE}`);
+    }
+    for (let i = 0; i < views.length; i++) {
+      const v = views[i];
+      const { buffer, byteOffset } = v;
+      // A plain Uint8Array view is kept as the page's own; anything else (a Buffer, whose slice()
+      // would share memory, or a subclass) gets a plain view over the same bytes.
+      const bytes = Object.getPrototypeOf(v) === Uint8Array.prototype ? v : new Uint8Array(buffer, byteOffset, PAGE_SIZE);
+      out[i] = new Page(bytes, new DataView(buffer, byteOffset, PAGE_SIZE));
+    }
+    this.stats.live += views.length;
+    this.stats.carved += views.length;
     return out;
   }
 
