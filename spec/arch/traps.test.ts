@@ -115,9 +115,12 @@ test('random loads and stores to unmapped addresses fault like qemu (same signal
   const rng = new Rng(seed);
   const cases = [];
   for (let i = 0; i < 1500; i++) {
-    const f3 = rng.below(8), rs1 = rng.pick([5, 6, 7, 8, 9, 10]);
-    const insn = rng.below(2) === 0 ? encodeI(rng.below(4096), rs1, f3, rng.pick([0, 11, 12]), rng.pick([0x03, 0x07]))
-      : encodeS(rng.below(4096), rng.pick([11, 12]), rs1, f3, rng.pick([0x23, 0x27]));
+    const fp = rng.below(2) === 1, rs1 = rng.pick([5, 6, 7, 8, 9, 10]);
+    // LOAD-FP/STORE-FP with width 0, 5, 6 or 7 are vector loads and stores: outside RV64GC, but
+    // qemu's default CPU has V, and whole-register ones (they ignore vtype) do access memory there.
+    const f3 = fp ? rng.pick([1, 2, 3, 4]) : rng.below(8);
+    const insn = rng.below(2) === 0 ? encodeI(rng.below(4096), rs1, f3, rng.pick([0, 11, 12]), fp ? 0x07 : 0x03)
+      : encodeS(rng.below(4096), rng.pick([11, 12]), rs1, f3, fp ? 0x27 : 0x23);
     cases.push(caseWithRandomRegs(rng, insn, 4, [rs1]));
   }
   assertMatchesQemu(t, cases, seed);
