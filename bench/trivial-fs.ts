@@ -1,8 +1,9 @@
 // The yardstick for crfs's FUSE layer: libfuse's hello.c in fuse-native, over a prebuilt path map.
 //
 // It is served the way crfs serves a mount (same process, same fuse-native, the same kernel-side
-// options: entry/attr timeouts, max_read, no per-op timer, kernel_cache when crfs uses it), so the
-// difference to a crfs mount of the same files is crfs's own tree, superblock and read path.
+// options: entry/attr timeouts, max_read, no per-op timer, auto_unmount, kernel_cache when asked;
+// readdir entries with their file type), so the difference to a crfs mount of the same files is
+// crfs's own tree, superblock and read path.
 import Fuse from 'fuse-native';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +11,7 @@ import * as path from 'node:path';
 type Cb = (code: number, ...rest: unknown[]) => void;
 const ENOENT = -2;
 const TIME = Date.UTC(2024, 0, 1);
+const DIR_MODE = 0o40555, FILE_MODE = 0o100444;
 
 /** Directories (absolute, '/' first) and regular files (absolute path → contents) of a trivial tree. */
 export interface TrivialTree {
@@ -38,21 +40,27 @@ export interface TrivialOptions {
 
 /** Serves `tree` read-only at `dir` (created if missing) until unmount(). */
 export async function mountTrivial(tree: TrivialTree, dir: string, opts: TrivialOptions = {}): Promise<TrivialMount> {
-  const children = new Map<string, string[]>();
-  for (const d of tree.dirs) children.set(d, []);
-  for (const d of tree.dirs) if (d !== '/') children.get(parentOf(d))?.push(baseOf(d));
-  for (const f of tree.files.keys()) children.get(parentOf(f))?.push(baseOf(f));
+  // Entries carry their file type as crfs's do, so readdir gives d_type and find need not stat files.
+  const children = new Map<string, { names: string[]; stats: Array<{ mode: number }> }>();
+  const add = (p: string, mode: number): void => {
+    const c = children.get(parentOf(p));
+    c?.names.push(baseOf(p));
+    c?.stats.push({ mode });
+  };
+  for (const d of tree.dirs) children.set(d, { names: ['.', '..'], stats: [{ mode: DIR_MODE }, { mode: DIR_MODE }] });
+  for (const d of tree.dirs) if (d !== '/') add(d, DIR_MODE);
+  for (const f of tree.files.keys()) add(f, FILE_MODE);
   // fuse-native keeps every Fuse object (and so these handlers) forever: unmount drops the tree.
   const served = { files: tree.files };
   const ops = {
     readdir(p: string, cb: Cb): void {
       const c = children.get(p);
-      if (c) cb(0, c); else cb(ENOENT);
+      if (c) cb(0, c.names, c.stats); else cb(ENOENT);
     },
     getattr(p: string, cb: Cb): void {
-      if (children.has(p)) return cb(0, { mode: 0o40555, size: 4096, mtime: TIME, atime: TIME, ctime: TIME, nlink: 2 });
+      if (children.has(p)) return cb(0, { mode: DIR_MODE, size: 4096, mtime: TIME, atime: TIME, ctime: TIME, nlink: 2 });
       const f = served.files.get(p);
-      if (f) return cb(0, { mode: 0o100444, size: f.length, mtime: TIME, atime: TIME, ctime: TIME, nlink: 1 });
+      if (f) return cb(0, { mode: FILE_MODE, size: f.length, mtime: TIME, atime: TIME, ctime: TIME, nlink: 1 });
       cb(ENOENT);
     },
     open(_p: string, _flags: number, cb: Cb): void { cb(0, 42); },

@@ -72,7 +72,7 @@ async function periodicRun(label: string, c: Container, checkpoint: boolean, mou
       for (let tick = 1; ; tick++) {
         const wait = tick * 1000 - msSince(t0);
         if (wait > 0) await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, wait))]);
-        if (exited) break;
+        if (exited || c.k.init?.state !== 'alive') break;
         const { lc, timing } = await timedLiveCheckpoint(c, 'copy', mount, probe);
         r.checkpoints++;
         r.downtimes.push(timing.downtimeMs);

@@ -17,7 +17,7 @@
 // - with auto_unmount, libfuse2 mounts through fusermount, forking this process first: about 80 ms
 //   per GiB of resident memory here, against 2-5 ms for mount(2) without it (bench, issue 4).
 import Fuse from 'fuse-native';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EIO, EROFS, KernelError } from '../../emukernel/errno';
 import { defaultRegistryDir, forgetMount, recordMount } from './mount-registry';
@@ -197,8 +197,41 @@ function mountFuse(fuse: Fuse): Promise<void> {
   return new Promise((resolve, reject) => fuse.mount(err => (err ? reject(err) : resolve())));
 }
 
-function unmountFuse(fuse: Fuse): Promise<void> {
-  return new Promise((resolve, reject) => fuse.unmount(err => (err ? reject(err) : resolve())));
+/** Whether the kernel's mount table of this process lists `real` (a mount point path, parent resolved). Never throws. */
+function inMountTable(real: string): boolean {
+  let text: string;
+  try { text = readFileSync('/proc/self/mounts', 'utf8'); } catch { return false; }
+  for (const line of text.split('\n')) {
+    const at = line.split(' ')[1];
+    if (at !== undefined && at.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))) === real) return true;
+  }
+  return false;
+}
+
+/** How often unmountFuse looks at the mount table. */
+const UNMOUNT_POLL_MS = 50;
+
+/**
+ * fuse.unmount, settled by whichever comes first: its callback, or the mount (listed when this
+ * starts) leaving the mount table. fuse-native calls back only once Node has reaped its
+ * `fusermount -uz` child, and that exit has been seen to go unnoticed (the child a zombie, the
+ * unmount pending) until some other child of this process exited.
+ */
+async function unmountFuse(fuse: Fuse, realPath: Promise<string>): Promise<void> {
+  const real = await realPath;
+  const watch = inMountTable(real);
+  await new Promise<void>((resolve, reject) => {
+    let done = false;
+    let timer: NodeJS.Timeout | null = null;
+    const settle = (err: Error | null): void => {
+      if (done) return;
+      done = true;
+      if (timer !== null) clearInterval(timer);
+      if (err) reject(err); else resolve();
+    };
+    if (watch) timer = setInterval(() => { if (!inMountTable(real)) settle(null); }, UNMOUNT_POLL_MS);
+    fuse.unmount(err => settle(err));
+  });
 }
 
 /**
@@ -227,9 +260,9 @@ export async function mountTree(root: Node, dir: string, opts: MountOptions = {}
   const registryDir = opts.registryDir === undefined ? defaultRegistryDir() : opts.registryDir;
   // Recorded in the background: the mount is served already, and each await here is an event-loop
   // turn, which while a copy-mode container runs can be a whole 10 ms scheduler slice (five turns).
-  const record = registryDir === null ? Promise.resolve(null) : fsp.realpath(path.dirname(mnt))
-    .then(d => path.join(d, path.basename(mnt)), () => mnt)
-    .then(real => recordMount(registryDir, real))
+  const real = fsp.realpath(path.dirname(mnt)).then(d => path.join(d, path.basename(mnt)), () => mnt);
+  const record = registryDir === null ? Promise.resolve(null) : real
+    .then(p => recordMount(registryDir, p))
     .catch(() => null);
   let done: Promise<void> | undefined;
   return {
@@ -238,10 +271,10 @@ export async function mountTree(root: Node, dir: string, opts: MountOptions = {}
     unmount(): Promise<void> {
       done ??= (async () => {
         sb.close();
-        // fuse-native never drops its references to a Fuse object (nor so to our handlers): left
+        // fuse-native never drops its references to a Fuse object (and so to our handlers): left
         // pointing at the tree, every mount a process ever made would stay in memory, pages and all.
         served.sb = DETACHED;
-        await unmountFuse(fuse);
+        await unmountFuse(fuse, real);
         const file = await record;
         if (file !== null) await forgetMount(file);
       })();

@@ -127,12 +127,11 @@ function writeVma(ctx: CheckpointContext, mm: Mm, v: Vma, type: RecordValue<'vma
 
 /**
  * The present pages of a private anonymous VMA, in address order (held in `pins` in copy mode),
- * gathered whole before the writer sees any: the lookups then run back to back while the page
- * table is in cache, not between the writer's megabyte writes (a 1 GiB VMA is 262,144 lookups and
- * two arrays of that many references; the pages themselves are views, never copied). A dense VMA
- * is walked with presentPage, which skips the [vpn, page] pair and generator step of
- * mm.presentPages; a sparse one (the test presentPages makes) goes through presentPages, which
- * sorts the present pages instead.
+ * gathered whole before the writer sees any. Looked up between the writer's megabyte writes, which
+ * push the page table out of cache, the lookups took twice as long; gathered, a 1 GiB VMA costs two
+ * arrays of 262,144 references (the pages are views, never copied). A dense VMA is walked with
+ * presentPage, without the [vpn, page] pair and generator step mm.presentPages costs per page; a
+ * sparse one (presentPages's own test) goes through presentPages, which sorts the present pages.
  */
 function writeAnonPages(ctx: CheckpointContext, mm: Mm, v: Vma, pins: PagePins | null): void {
   const first = v.start / PAGE_SIZE, end = v.end / PAGE_SIZE;
@@ -156,7 +155,10 @@ function writeAnonPages(ctx: CheckpointContext, mm: Mm, v: Vma, pins: PagePins |
   if (addrs.length > 0) ctx.w.pages(addrs, views);
 }
 
-/** Collects a VMA's pages and hands them to the writer in arrays of at most MAX_PAGES_PER_ARRAY. */
+/**
+ * Collects a file or shm VMA's pages and hands them to the writer in arrays of at most
+ * MAX_PAGES_PER_ARRAY: those pages may be fresh copies, so no more than one array is held at once.
+ */
 class PageBatch {
   private addrs: number[] = [];
   private views: Uint8Array[] = [];
