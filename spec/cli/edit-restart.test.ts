@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeTmpRoot, runToEnd, tmpPath } from '../restart/harness';
 import { CutImage, assertOneLine, crfsIn, cutImage } from '../restart/cli-fixtures';
-import { runTool, startMountChild, unmountAll } from './mount-helpers';
+import { runTool, tarOfMountedImage, unmountAll } from './mount-helpers';
 
 test.after.always(async () => {
   await unmountAll();
@@ -17,30 +17,11 @@ const latin1 = (b: Buffer): string => b.toString('latin1');
 /** The pipeline cut halfway: its consumer (a forked child) has the output file open for writing. */
 const fixture = (): Promise<CutImage> => cutImage('pipeline', 0.5);
 
-let tarPromise: Promise<string> | undefined;
-/** `tar c` of a `crfs mount` of the fixture (once). */
-function treeTar(): Promise<string> {
-  tarPromise ??= (async () => {
-    const img = await fixture();
-    const dir = path.resolve(tmpPath('mnt'));
-    const m = await startMountChild(['mount', img.file, dir], dir, img.c.cwd, 'stdout');
-    const tar = tmpPath('tree.tar');
-    try {
-      await runTool('tar', ['cf', tar, '-C', dir, '.']);
-    } finally {
-      m.child.kill('SIGTERM');
-      await m.exited;
-    }
-    return tar;
-  })();
-  return tarPromise;
-}
-
 /** A fresh extraction of the fixture's tree. */
 async function extracted(): Promise<string> {
   const x = path.resolve(tmpPath('tree'));
   fs.mkdirSync(x);
-  await runTool('tar', ['xf', await treeTar(), '-C', x]);
+  await runTool('tar', ['xf', await tarOfMountedImage(await fixture()), '-C', x]);
   return x;
 }
 

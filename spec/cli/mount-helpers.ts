@@ -1,7 +1,10 @@
 // For the CLI mount tests: `crfs mount` / `crfs run --mount` in a child process, waiting for the mount, tar, teardown.
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CRFS_MAIN, RunOutcome, referenceEnv } from '../examples/harness';
+import { tmpPath } from '../restart/harness';
+import type { CutImage } from '../restart/cli-fixtures';
 
 /** A crfs child serving a mount, with what it has printed so far. */
 export interface MountChild {
@@ -68,4 +71,27 @@ export async function unmountAll(): Promise<void> {
   for (const dir of started) {
     if (isMounted(dir)) await runTool('fusermount', ['-uz', dir]).catch(() => undefined);
   }
+}
+
+const tars = new Map<string, Promise<string>>();
+
+/** `tar c` of a `crfs mount` of `img` (made once per image file, then shared by the tests of a file). */
+export function tarOfMountedImage(img: CutImage): Promise<string> {
+  let p = tars.get(img.file);
+  if (!p) {
+    p = (async () => {
+      const dir = path.resolve(tmpPath('mnt'));
+      const m = await startMountChild(['mount', img.file, dir], dir, img.c.cwd, 'stdout');
+      const tar = tmpPath('tree.tar');
+      try {
+        await runTool('tar', ['cf', tar, '-C', dir, '.']);
+      } finally {
+        m.child.kill('SIGTERM');
+        await m.exited;
+      }
+      return tar;
+    })();
+    tars.set(img.file, p);
+  }
+  return p;
 }

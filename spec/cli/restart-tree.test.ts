@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CRFS_MAIN, RunOutcome, referenceEnv } from '../examples/harness';
 import { removeTmpRoot, runToEnd, tmpPath } from '../restart/harness';
-import { CutImage, assertOneLine, crfsIn, cutImage } from '../restart/cli-fixtures';
-import { runTool, startMountChild, unmountAll } from './mount-helpers';
+import { assertOneLine, crfsIn, cutImage } from '../restart/cli-fixtures';
+import { runTool, startMountChild, tarOfMountedImage, unmountAll } from './mount-helpers';
 
 test.after.always(async () => {
   await unmountAll();
@@ -14,28 +14,6 @@ test.after.always(async () => {
 });
 
 const latin1 = (b: Buffer): string => b.toString('latin1');
-
-const tars = new Map<string, Promise<string>>();
-/** `tar c` of a `crfs mount` of the image (once per image). */
-function tarOfImage(img: CutImage): Promise<string> {
-  let p = tars.get(img.file);
-  if (!p) {
-    p = (async () => {
-      const dir = path.resolve(tmpPath('mnt'));
-      const m = await startMountChild(['mount', img.file, dir], dir, img.c.cwd, 'stdout');
-      const tar = tmpPath('tree.tar');
-      try {
-        await runTool('tar', ['cf', tar, '-C', dir, '.']);
-      } finally {
-        m.child.kill('SIGTERM');
-        await m.exited;
-      }
-      return tar;
-    })();
-    tars.set(img.file, p);
-  }
-  return p;
-}
 
 async function extract(tar: string): Promise<string> {
   const x = tmpPath('extracted');
@@ -46,7 +24,7 @@ async function extract(tar: string): Promise<string> {
 
 test('restart TAR: output before the cut + restarted output equal the uninterrupted run', async (t) => {
   const img = await cutImage('pipeline', 0.5);
-  const r = await runToEnd(img.c, ['restart', await tarOfImage(img)]);
+  const r = await runToEnd(img.c, ['restart', await tarOfMountedImage(img)]);
   t.is(r.status, img.base.status, r.stderr.toString());
   t.is(latin1(Buffer.concat([img.before.stdout, r.stdout])), latin1(img.base.stdout));
   t.deepEqual(r.root, img.base.root);
@@ -54,7 +32,7 @@ test('restart TAR: output before the cut + restarted output equal the uninterrup
 
 test('restart DIR (an extracted tar): the same uninterrupted end', async (t) => {
   const img = await cutImage('pipeline', 0.5);
-  const r = await runToEnd(img.c, ['restart', await extract(await tarOfImage(img))]);
+  const r = await runToEnd(img.c, ['restart', await extract(await tarOfMountedImage(img))]);
   t.is(r.status, img.base.status, r.stderr.toString());
   t.is(latin1(Buffer.concat([img.before.stdout, r.stdout])), latin1(img.base.stdout));
   t.deepEqual(r.root, img.base.root);
@@ -62,7 +40,7 @@ test('restart DIR (an extracted tar): the same uninterrupted end', async (t) => 
 
 test('restart - reads a tar from stdin (told apart from a blob by content)', async (t) => {
   const img = await cutImage('pipeline', 0.3);
-  const tar = await tarOfImage(img);
+  const tar = await tarOfMountedImage(img);
   const r = await new Promise<RunOutcome>((resolve, reject) => {
     const fd = fs.openSync(tar, 'r');
     const child = spawn(process.execPath, [CRFS_MAIN, 'restart', '-'], { cwd: img.c.cwd, env: referenceEnv(), stdio: [fd, 'pipe', 'pipe'] });
@@ -79,7 +57,7 @@ test('restart - reads a tar from stdin (told apart from a blob by content)', asy
 
 test('restart of a tree made inconsistent is one line naming the path, exit 1, nothing run', async (t) => {
   const img = await cutImage('pipeline', 0.5);
-  const x = await extract(await tarOfImage(img));
+  const x = await extract(await tarOfMountedImage(img));
   const victim = path.join('task-1', 'pid');
   fs.writeFileSync(path.join(x, victim), 'not a number\n');
   const r = await crfsIn('pipeline', ['restart', x]);
@@ -87,7 +65,7 @@ test('restart of a tree made inconsistent is one line naming the path, exit 1, n
   t.is(r.stdout.length, 0);
   // A damaged tar: the same rule.
   const tar = tmpPath('cut.tar');
-  fs.writeFileSync(tar, fs.readFileSync(await tarOfImage(img)).subarray(0, 20000));
+  fs.writeFileSync(tar, fs.readFileSync(await tarOfMountedImage(img)).subarray(0, 20000));
   assertOneLine(t, await crfsIn('pipeline', ['restart', tar]), 1, 'truncated tar');
 });
 

@@ -37,7 +37,35 @@ export interface RecordWriter {
  * `await waitDrain()` before writing more (a stream sink's backpressure). Throws EncodeError for a
  * value the schema cannot hold, and whatever the sink throws.
  */
-export class ImageWriter implements RecordWriter {
+/** What every RecordWriter derives from record, string and finish, written once. */
+export abstract class RecordWriterBase implements RecordWriter {
+  abstract get offset(): number;
+  abstract get recordCount(): number;
+  abstract record<N extends FieldRecordName>(name: N, value: RecordValue<N>): void;
+  abstract string(text: string, name?: 'string' | 'file_name'): void;
+  abstract buffer(data: Uint8Array): void;
+  abstract pages(addrs: readonly number[], pages: readonly Uint8Array[]): void;
+  abstract finish(): void;
+
+  /** Announces that the next record defines shared object `ref` of `objtype`. */
+  objref(objtype: ObjType, ref: number): void {
+    this.record('objref', { objtype, objref: ref });
+  }
+
+  /** Ends the current VMA's pages (a zero-count page array). */
+  endVma(): void {
+    this.record('pgarr', { nr_pages: 0 });
+  }
+
+  /** Records a failed checkpoint: an error record, its message, then the tail. */
+  error(errno: number, message: string): void {
+    this.record('error', { errno });
+    this.string(message);
+    this.finish();
+  }
+}
+
+export class ImageWriter extends RecordWriterBase {
   private stage = new Uint8Array(STAGE_BYTES);
   private used = 0;
   private emitted = 0;
@@ -55,7 +83,9 @@ export class ImageWriter implements RecordWriter {
   private runStart = 0;
   private runEnd = 0;
 
-  constructor(private readonly sink: ImageSink) {}
+  constructor(private readonly sink: ImageSink) {
+    super();
+  }
 
   /** Bytes of the image so far (the offset the next record will have). */
   get offset(): number {
@@ -100,11 +130,6 @@ export class ImageWriter implements RecordWriter {
     this.raw(4, data);
   }
 
-  /** Announces that the next record defines shared object `ref` of `objtype`. */
-  objref(objtype: ObjType, ref: number): void {
-    this.record('objref', { objtype, objref: ref });
-  }
-
   /**
    * Writes the pages of the current VMA as page arrays of at most MAX_PAGES_PER_ARRAY: for each, a
    * pgarr record, a buffer of addresses, a buffer of the pages (each view exactly PAGE_SIZE bytes,
@@ -145,18 +170,6 @@ export class ImageWriter implements RecordWriter {
         this.runEnd = at + PAGE_SIZE;
       }
     }
-  }
-
-  /** Ends the current VMA's pages (a zero-count page array). */
-  endVma(): void {
-    this.record('pgarr', { nr_pages: 0 });
-  }
-
-  /** Records a failed checkpoint: an error record, its message, then the tail. */
-  error(errno: number, message: string): void {
-    this.record('error', { errno });
-    this.string(message);
-    this.finish();
   }
 
   /** Writes the tail (record count and CRC-32 of all preceding bytes) and flushes the sink. Idempotent. */
