@@ -44,11 +44,11 @@ export interface MountTiming {
  * child; resolves with the checkpoint still mounted (the caller ends it).
  */
 export async function timedLiveCheckpoint(
-  c: Container, mode: LiveMode, mount: string, probe: HostProbe,
+  c: Container, mode: LiveMode, mount: string, probe: HostProbe, parent: LiveCheckpoint | null = null,
 ): Promise<{ lc: LiveCheckpoint; timing: MountTiming }> {
   const t0 = nowNs();
   const seen = probe.when(path.join(mount, 'done'));
-  const lc = await startLiveCheckpoint(c.k, { mount, mode });
+  const lc = await startLiveCheckpoint(c.k, { mount, mode, parent });
   const at = await seen;
   const r = lc.report;
   return { lc, timing: { visibleMs: Number(at - t0) / 1e6, mountMs: r.mount_ms, downtimeMs: r.downtime_ms, bytes: r.bytes } };

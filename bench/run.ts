@@ -10,12 +10,32 @@ import { liveMountSection } from './sections/live-mount';
 import { liveTasksSection } from './sections/live-tasks';
 import { liveCopySection } from './sections/live-copy';
 
-/** Every section, in report order; a new benchmark is one file in bench/sections and one entry here. */
-const SECTIONS: BenchSection[] = [throughputSection, pushSection, liveMountSection, liveTasksSection, liveCopySection];
+/** Every section, in report order, by the name `--only` takes; a new benchmark is one file in bench/sections and one entry here. */
+const SECTIONS: Record<string, BenchSection> = {
+  throughput: throughputSection,
+  push: pushSection,
+  'live-mount': liveMountSection,
+  'live-tasks': liveTasksSection,
+  'live-copy': liveCopySection,
+};
+
+/** The sections `--only a,b` names (all without it); an unknown name is an error naming it. */
+function chosenSections(argv: string[]): BenchSection[] {
+  const i = argv.indexOf('--only');
+  if (i < 0) return Object.values(SECTIONS);
+  const names = (argv[i + 1] ?? '').split(',').filter((n) => n !== '');
+  if (names.length === 0) throw new Error(`--only needs section names: ${Object.keys(SECTIONS).join(', ')}`);
+  return names.map((n) => {
+    const s = SECTIONS[n];
+    if (s === undefined) throw new Error(`--only: no section '${n}' (sections: ${Object.keys(SECTIONS).join(', ')})`);
+    return s;
+  });
+}
 
 /** Runs the sections and writes the report; resolves with the process exit status (1 if any failed). */
 async function runBenchmarks(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
+  const sections = chosenSections(argv);
   const outIdx = argv.indexOf('-o');
   const outFile = outIdx >= 0 && argv[outIdx + 1] !== undefined ? argv[outIdx + 1] : path.join(REPO_ROOT, 'BENCHMARKS.md');
   let failed = false;
@@ -34,7 +54,7 @@ async function runBenchmarks(argv: string[]): Promise<number> {
     '',
     formatMachine(describeMachine(REPO_ROOT)),
   ];
-  for (const s of SECTIONS) parts.push(`## ${s.title}`, '', await s.run(ctx));
+  for (const s of sections) parts.push(`## ${s.title}`, '', await s.run(ctx));
   const report = parts.join('\n');
   fs.writeFileSync(outFile, report);
   process.stdout.write(report);

@@ -34,7 +34,10 @@ const baseOf = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 
 export interface TrivialOptions {
   kernelCache?: boolean;
-  /** Default true, as crfs mounts: libfuse2 then mounts through fusermount, forking this process. */
+  /**
+   * With it libfuse2 mounts through fusermount, forking this process. Default as crfs mounts:
+   * off as root, on otherwise (lib/crfs/fs/fuse-adapter.ts).
+   */
   autoUnmount?: boolean;
 }
 
@@ -78,7 +81,7 @@ export async function mountTrivial(tree: TrivialTree, dir: string, opts: Trivial
   const fuse = new Fuse(mnt, ops, {
     mkdir: true,
     force: true,
-    autoUnmount: opts.autoUnmount ?? true,
+    autoUnmount: opts.autoUnmount ?? (process.getuid?.() ?? 0) !== 0,
     timeout: false,
     kernelCache: opts.kernelCache ?? false,
     fsname: 'trivial,entry_timeout=60,attr_timeout=60,negative_timeout=60,max_read=131072',

@@ -21,7 +21,7 @@ interface VisibleRow {
   mib: number;
   mode: LiveMode;
   live: MountTiming;
-  /** The trivial fs mounted as crfs mounts (auto_unmount), and without auto_unmount (mount(2) directly, as root). */
+  /** The trivial fs with auto_unmount (libfuse2 forks to run fusermount), and without (mount(2) directly, as crfs mounts as root). */
   trivialMs: number;
   directMs: number;
 }
@@ -155,11 +155,11 @@ function report(ctx: BenchContext, vis: VisibleRow[], tars: TarRow[], tarMib: nu
     'while it runs (the scheduler on this event loop, as `crfs run --mount` does). "Visible" is from the call to the first',
     'successful `stat DIR/done` by a child process polling every millisecond; "mounted" and "downtime" are the',
     "checkpoint's own report (freeze to mount served; freeze to thaw, copy mode only). The trivial fs is libfuse's",
-    "hello.c in fuse-native with one file of the checkpoint's size (bench/trivial-fs.ts), mounted as crfs mounts",
-    '(auto_unmount), and without auto_unmount, where libfuse2 calls mount(2) itself instead of forking this process to',
-    `run fusermount. Best of ${ctx.repeats + 1}.`,
+    "hello.c in fuse-native with one file of the checkpoint's size (bench/trivial-fs.ts), mounted with auto_unmount",
+    '(libfuse2 forks this process to run fusermount) and without it (libfuse2 calls mount(2) itself). crfs mounts',
+    `without auto_unmount when run as root, as here (${process.getuid?.() === 0 ? 'root' : 'not root'}), and with it otherwise. Best of ${ctx.repeats + 1}.`,
     '',
-    '| resident | mode | downtime | mounted | visible (target ≤ 50 ms) | trivial fs visible | trivial fs, no auto_unmount |',
+    '| resident | mode | downtime | mounted | visible (target ≤ 50 ms) | trivial fs, auto_unmount | trivial fs, no auto_unmount |',
     '|---|---|---|---|---|---|---|',
   ];
   for (const r of vis) {

@@ -8,6 +8,7 @@ import { CollectSink, ImageReader, ImageWriter, readImageItems } from '../../lib
 import { RECORDS, zeroRecord } from '../../lib/crfs/image/schema';
 import { structArb } from './arbitrary';
 import { buildSampleImage, writePrologue } from './sample-image';
+import { buildIncrementalSampleImage } from './incremental-sample';
 
 const fieldRecords = (RECORDS as readonly RecordSpec[]).filter((r) => !r.variable);
 
@@ -21,8 +22,8 @@ for (const spec of fieldRecords) {
   });
 }
 
-test('every record type is exercised by the sample image or the error image', (t) => {
-  const names = new Set(readImageItems(buildSampleImage()).map((i) => i.name));
+test('every record type is exercised by the sample image, its incremental variant or the error image', (t) => {
+  const names = new Set([...readImageItems(buildSampleImage()), ...readImageItems(buildIncrementalSampleImage())].map((i) => i.name));
   for (const r of RECORDS) if (r.name !== 'error') t.true(names.has(r.name), r.name);
 });
 

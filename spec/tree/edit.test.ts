@@ -97,7 +97,7 @@ const bad: Array<[string, string, RegExp]> = [
   ['a missing field file', 'rm task-1/comm', /^task-1\/comm: is missing$/],
   ['a register file of the wrong size', 'chmod u+w task-1/thread/regs && truncate -s 100 task-1/thread/regs', /^task-1\/thread\/regs: holds 100 bytes, expected 248$/],
   ['a comm longer than 15 bytes', 'echo abcdefghijklmnopq > task-1/comm', /^task-1\/comm: 'abcdefghijklmnopq' is longer than 15 bytes$/],
-  ['memory written in an absent page', 'chmod u+w task-1/mm/vmas/10000-13000/data && printf x | dd of=task-1/mm/vmas/10000-13000/data bs=1 seek=9000 conv=notrunc status=none', /^task-1\/mm\/vmas\/10000-13000\/data: page 12000 holds data but is not in pages$/],
+  ['memory appended past the listed pages', 'chmod u+w task-1/mm/vmas/10000-13000/data && printf x >> task-1/mm/vmas/10000-13000/data', /^task-1\/mm\/vmas\/10000-13000\/data: holds \d+ bytes, but pages lists \d+ pages \(\d+ bytes\)$/],
   ['a page list outside its vma', 'echo 10000-14000 > task-1/mm/vmas/10000-13000/pages', /^task-1\/mm\/vmas\/10000-13000\/pages: line 1: 10000-14000 is not ascending page-aligned memory/],
   ['a target no rootfs entry leads to', 'echo /tmp/elsewhere > task-2/files/10/target', /^task-1\/files\/10\/target: \/tmp\/elsewhere is not in rootfs\/: give it an inode and an entry there, and its number in task-1\/files\/10\/inode\/ino$/],
   ['a target leading to another inode', 'echo /tmp > task-2/files/10/target', /^task-1\/files\/10\/target: \/tmp is rootfs inode 2, but task-1\/files\/10\/inode\/ino says 3$/],

@@ -1,5 +1,7 @@
 // Reads a checkpoint image named on the command line (a blob, a tar, a crfs tree directory, or - for stdin) as blob bytes.
 import * as fs from 'node:fs';
+import { crc32 } from '../image/crc32';
+import { SummedImage, readSummedFile } from '../image/read-file';
 import { CliError, EXIT_FAILURE, describeError } from './errors';
 
 /** tar headers carry "ustar" at offset 257 (POSIX.1-1988 and GNU both). */
@@ -61,6 +63,27 @@ async function convertTree(name: string, command: string, convert: () => Promise
  * a missing or unreadable source or a tree/tar that does not hold a valid image (naming the path).
  */
 export async function readImageSource(source: string, command: string): Promise<Buffer> {
+  return readSource(source, command, (file) => fs.readFileSync(file));
+}
+
+/**
+ * readImageSource for a restart: a blob file is read by readSummedFile, which checksums it on a
+ * worker thread while reading, and the CRC comes with the bytes (RestoreOptions.crcOf).
+ */
+export async function readImageSourceSummed(source: string, command: string): Promise<SummedImage> {
+  const read: { summed?: SummedImage } = {};
+  const data = await readSource(source, command, (file) => {
+    const summed = readSummedFile(file);
+    read.summed = summed;
+    return Buffer.from(summed.bytes.buffer, summed.bytes.byteOffset, summed.bytes.length);
+  });
+  const got = read.summed;
+  // The bytes read are the bytes restored unless a tar was converted.
+  if (got && data.buffer === got.bytes.buffer && data.byteOffset === got.bytes.byteOffset && data.length === got.bytes.length) return got;
+  return { bytes: data, crcOf: (end) => crc32(data.subarray(0, end)) };
+}
+
+async function readSource(source: string, command: string, readFile: (file: string) => Buffer): Promise<Buffer> {
   const fail: (message: string) => never = (message) => {
     throw new CliError(`${command}: ${message}`, EXIT_FAILURE);
   };
@@ -84,7 +107,7 @@ export async function readImageSource(source: string, command: string): Promise<
       return convertTree(source, command, () => treeToBlob(source));
     }
     try {
-      data = fs.readFileSync(source);
+      data = readFile(source);
     } catch (e) {
       fail(`${source}: ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`);
     }

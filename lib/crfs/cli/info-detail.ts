@@ -32,6 +32,8 @@ export interface ImageDetail {
   instructions: number;
   monotonic_ns: number;
   tasks: TaskDetail[];
+  /** An incremental image's parent (its parent record) and the pages it takes from it (pgref), else null. */
+  parent: { id: number; checksum: number; bytes: number; pages: number } | null;
 }
 
 /** Signal numbers in a 64-bit set (bit n-1 = signal n). */
@@ -48,7 +50,7 @@ function signalsOf(set: bigint): number[] {
  */
 export function collectImageDetail(image: Uint8Array): ImageDetail {
   const out: ImageDetail = {
-    kernel: { release: '', version: '', machine: '' }, checkpoint_id: 0, init_pid: 0, instructions: 0, monotonic_ns: 0, tasks: [],
+    kernel: { release: '', version: '', machine: '' }, checkpoint_id: 0, init_pid: 0, instructions: 0, monotonic_ns: 0, tasks: [], parent: null,
   };
   const tree = new Map<number, { tgid: number; ppid: number; pgid: number; sid: number }>();
   /** Shared pending sets by the objref of their signal object. */
@@ -71,6 +73,12 @@ export function collectImageDetail(image: Uint8Array): ImageDetail {
       case 'container':
         out.checkpoint_id = item.value.checkpoint_id;
         out.init_pid = item.value.init_pid;
+        break;
+      case 'parent':
+        out.parent = { id: item.value.parent_id, checksum: item.value.parent_checksum, bytes: item.value.parent_bytes, pages: 0 };
+        break;
+      case 'pgref':
+        if (out.parent) out.parent.pages += item.value.nr_pages;
         break;
       case 'sched':
         out.instructions = item.value.instructions;

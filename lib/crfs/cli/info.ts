@@ -27,6 +27,8 @@ export interface InfoJson {
   shared_objects: Readonly<Record<string, number>>;
   /** The message of a failed checkpoint's error record, else null. */
   failure: string | null;
+  /** An incremental image's parent checkpoint and the pages taken from it; null for a complete image. */
+  parent: ImageDetail['parent'];
   /** With -v: one `[@offset] object TYPE len N` line per record (detail lines start with a tab). */
   lines?: readonly string[];
 }
@@ -60,6 +62,10 @@ export function formatSummary(name: string, s: ImageSummary, d: ImageDetail): st
     `pipes: ${s.pipes}`,
     `shared objects: ${objs.length === 0 ? 'none' : objs.map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ];
+  if (d.parent !== null) {
+    const p = d.parent;
+    lines.push(`parent: checkpoint ${p.id}, checksum 0x${p.checksum.toString(16)}, ${p.bytes} bytes; ${p.pages} unchanged pages taken from it (restart needs it: --parent)`);
+  }
   if (s.failure !== null) lines.push(`failed checkpoint: ${s.failure}`);
   return lines;
 }
@@ -84,7 +90,7 @@ export async function showImageInfo(source: string, opts: InfoOptions): Promise<
     const doc: InfoJson = {
       bytes: s.bytes, records: s.records, checkpoint_id: d.checkpoint_id, init_pid: d.init_pid, instructions: d.instructions,
       kernel: d.kernel, tasks: d.tasks, memory_bytes: s.memoryBytes, mapped_bytes: s.mappedBytes, vmas: s.vmas, files: s.files,
-      pipes: s.pipes, shared_objects: s.sharedObjects, failure: s.failure,
+      pipes: s.pipes, shared_objects: s.sharedObjects, failure: s.failure, parent: d.parent,
       ...(opts.verbose ? { lines: desc.lines } : {}),
     };
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);

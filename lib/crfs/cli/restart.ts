@@ -1,4 +1,4 @@
-// `crfs restart [--stats FILE] [checkpoint options] FILE|DIR|-`: bring a checkpointed container back and run it on.
+// `crfs restart [--stats FILE] [--parent IMAGE]... [checkpoint options] FILE|DIR|-`: bring a checkpointed container back and run it on.
 import { Command } from 'commander';
 import { Logger } from 'pino';
 import type { Kernel } from '../../emukernel/kernel';
@@ -6,10 +6,12 @@ import {
   CheckpointCliOptions, addCheckpointOptions, checkOutputWritable, parseCheckpointPlan, prepareExportDir,
 } from './checkpoint-options';
 import { CliError, EXIT_FAILURE, describeError } from './errors';
-import { readImageSource } from './image-source';
+import { readImageSource, readImageSourceSummed } from './image-source';
 
 export interface RestartOptions extends CheckpointCliOptions {
   stats?: string;
+  /** An incremental image's parent chain (--parent, repeatable): blobs, tars or tree directories. */
+  parent?: string[];
 }
 
 /**
@@ -20,7 +22,13 @@ export interface RestartOptions extends CheckpointCliOptions {
  */
 export async function restartContainer(source: string, opts: RestartOptions, log: Logger): Promise<number> {
   const plan = parseCheckpointPlan(opts);
-  const image = await readImageSource(source, 'restart');
+  const image = await readImageSourceSummed(source, 'restart');
+  const parents: Buffer[] = [];
+  const { readImageSource } = await import('./image-source');
+  for (const p of opts.parent ?? []) {
+    if (p === '-' && source === '-') throw new CliError('restart: --parent -: stdin is already the image', EXIT_FAILURE);
+    parents.push(await readImageSource(p, 'restart: --parent'));
+  }
   // Outputs are created only once the input is read: `--image` may name the file restarted from.
   if (opts.stats !== undefined) checkOutputWritable('--stats', opts.stats);
   if (plan?.image != null) checkOutputWritable('--image', plan.image);
@@ -34,7 +42,7 @@ export async function restartContainer(source: string, opts: RestartOptions, log
   let kernel: Kernel;
   try {
     // The image was read for this restart alone: its page bytes become the container's memory.
-    kernel = restoreKernel(image, { logger: log }, { adoptImage: true });
+    kernel = restoreKernel(image.bytes, { logger: log }, { adoptImage: true, parents, crcOf: image.crcOf });
   } catch (e) {
     if (e instanceof ImageError || e instanceof RestoreError) throw new CliError(`restart: ${describeError(e)}`, EXIT_FAILURE);
     throw e;
@@ -48,7 +56,8 @@ export function registerRestartCommand(program: Command, getLogger: () => Logger
   const cmd = program
     .command('restart')
     .description('restart a checkpointed container from a blob or tar (FILE, or - for stdin) or a crfs tree directory (an extracted tar or a mount) and run it to its end')
-    .option('--stats <file>', 'write JSON run statistics (instructions, exit, ...) to FILE at exit');
+    .option('--stats <file>', 'write JSON run statistics (instructions, exit, ...) to FILE at exit')
+    .option('--parent <image>', "an incremental image's parent (blob, tar or crfs tree directory): repeat for each image of its chain, in any order", (v: string, acc: string[]) => [...acc, v], [] as string[]);
   addCheckpointOptions(cmd)
     .argument('<image>', 'checkpoint blob or tar file, a crfs tree directory, or - to read a blob or tar from stdin')
     .action(async (source: string, opts: RestartOptions) => {

@@ -3,7 +3,7 @@ import { OBJ_TYPES } from '../image/record-spec';
 import { MAX_PAGES_PER_ARRAY, PAGE_SIZE, definersOf } from '../image/schema';
 import { failTree, joinPath } from '../tree/errors';
 import {
-  DATA_FILE, DONE_FILE, FDS_DIR, OBJREF_FILE, PAGES_FILE, ROOTFS_ENTRIES_DIR, ROOTFS_INODES_DIR, ROOT_RECORDS, TASK_DIR_RE, TASK_RECORDS,
+  DATA_FILE, DONE_FILE, FDS_DIR, OBJREF_FILE, PAGES_FILE, PARENT_PAGES_PREFIX, ROOTFS_ENTRIES_DIR, ROOTFS_INODES_DIR, ROOT_RECORDS, TASK_DIR_RE, TASK_RECORDS,
   VMAS_DIR, classifyField, recordDir, specOf, vmaDirName,
 } from '../tree/layout';
 import type { CheckpointModel, Obj, PageArray, Rec, RootfsModel, TaskModel, Value, VmaModel } from '../tree/model';
@@ -149,28 +149,33 @@ class TreeReader extends RecordReader {
     const pagesPath = joinPath(p, PAGES_FILE);
     const lines = fileText(pagesPath, this.fileBytes(p, PAGES_FILE, true) as Uint8Array);
     const data = this.fileBytes(p, DATA_FILE, true) as Uint8Array;
-    if (data.length !== end - start) failTree(joinPath(p, DATA_FILE), `holds ${data.length} bytes, but the vma is ${end - start}`);
     const arrays: PageArray[] = [];
-    const present = new Uint8Array(Math.ceil((end - start) / PAGE_SIZE));
+    // data holds the pages the lines list (parent lines aside), packed: page k is the k-th listed.
+    let carried = 0;
     let last = -1;
-    lines.split('\n').forEach((line, i) => {
+    lines.split('\n').forEach((whole, i) => {
       const addrs: number[] = [];
+      const parentRun = parentPagesLine(whole);
+      if (parentRun === 'bad') failTree(pagesPath, `line ${i + 1}: '${whole.slice(0, 40)}' is not '${PARENT_PAGES_PREFIX} <pid> <runs>'`);
+      const line = parentRun === null ? whole : parentRun.runs;
       for (const [a, b] of parseRuns(`${pagesPath} line ${i + 1}`, line)) {
         if (a % PAGE_SIZE || b % PAGE_SIZE || a < start || b > end || a <= last) {
           failTree(pagesPath, `line ${i + 1}: ${a.toString(16)}-${b.toString(16)} is not ascending page-aligned memory inside ${n}`);
         }
-        for (let x = a; x < b; x += PAGE_SIZE) { addrs.push(x); present[(x - start) / PAGE_SIZE] = 1; }
+        for (let x = a; x < b; x += PAGE_SIZE) addrs.push(x);
         last = b - PAGE_SIZE;
       }
       for (let k = 0; k < addrs.length; k += MAX_PAGES_PER_ARRAY) {
         const chunk = addrs.slice(k, k + MAX_PAGES_PER_ARRAY);
-        arrays.push({ addrs: chunk, pages: chunk.map((x) => data.subarray(x - start, x - start + PAGE_SIZE)) });
+        if (parentRun !== null) { arrays.push({ addrs: chunk, pages: [], ref: parentRun.pid }); continue; }
+        const from = carried;
+        carried += chunk.length;
+        if (data.length < carried * PAGE_SIZE) continue; // refused below, with the whole count
+        arrays.push({ addrs: chunk, pages: chunk.map((_x, j) => data.subarray((from + j) * PAGE_SIZE, (from + j + 1) * PAGE_SIZE)) });
       }
     });
-    for (let pg = 0; pg < present.length; pg++) {
-      if (present[pg]) continue;
-      const bytes = data.subarray(pg * PAGE_SIZE, (pg + 1) * PAGE_SIZE);
-      if (bytes.some((b) => b !== 0)) failTree(joinPath(p, DATA_FILE), `page ${(start + pg * PAGE_SIZE).toString(16)} holds data but is not in ${PAGES_FILE}`);
+    if (data.length !== carried * PAGE_SIZE) {
+      failTree(joinPath(p, DATA_FILE), `holds ${data.length} bytes, but ${PAGES_FILE} lists ${carried} pages (${carried * PAGE_SIZE} bytes)`);
     }
     this.finish(p);
     return { rec, arrays };
@@ -246,4 +251,12 @@ export function readTreeModel(s: TreeSnapshot): CheckpointModel {
   const model = new TreeReader(s).readModel();
   checkInodePaths(model);
   return model;
+}
+
+/** A `pages` line of pgref runs, `parent <pid> <runs>`: its pid and runs; null for a page array's line. */
+function parentPagesLine(line: string): { pid: number; runs: string } | null | 'bad' {
+  if (!line.startsWith(`${PARENT_PAGES_PREFIX} `)) return null;
+  const m = /^\S+ ([1-9][0-9]{0,6}) (.+)$/.exec(line);
+  if (!m) return 'bad';
+  return { pid: Number(m[1]), runs: m[2] };
 }

@@ -14,8 +14,11 @@
 // - reads arrive at most 128 KiB at a time whatever max_read says: libfuse2 never offers the kernel
 //   FUSE_MAX_PAGES. Raising the mount's read_ahead_kb (/sys/class/bdi/<dev>/) from its 128 did not
 //   help tar of a 1 GiB checkpoint (1024: the same; 4096: 30% slower), so it is left alone;
-// - with auto_unmount, libfuse2 mounts through fusermount, forking this process first: about 80 ms
-//   per GiB of resident memory here, against 2-5 ms for mount(2) without it (bench, issue 4).
+// - with auto_unmount, libfuse2 mounts through fusermount, forking this process first: 50 ms and up
+//   (more with more resident memory), against about 2 ms for mount(2) without it (bench, issue 4).
+//   So as root, where libfuse2 can call mount(2) itself, auto_unmount is off by default: a mount
+//   left by a killed server is recorded in the mount registry, and the next crfs command
+//   (cleanStaleMounts) lazily unmounts it. Other users go through fusermount anyway and keep it.
 import Fuse from 'fuse-native';
 import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -39,7 +42,11 @@ export interface MountOptions extends SuperblockOptions {
    * whatever the mounting user gets; with it the kernel applies each node's mode and owner.
    */
   allowOther?: boolean;
-  /** Let the kernel unmount when the server dies (needs fusermount). Default true. */
+  /**
+   * Let the kernel unmount when the server dies (needs fusermount, which forks this process).
+   * Default: off as root (mount(2) directly; cleanStaleMounts sweeps what a dead server left), on
+   * for other users (who mount through fusermount in any case).
+   */
   autoUnmount?: boolean;
   /**
    * Keep file pages cached across opens. Only for trees that are never invalidated (images, copy
@@ -50,6 +57,8 @@ export interface MountOptions extends SuperblockOptions {
   cacheTimeout?: number;
   /** Where the mount is recorded for cleanStaleMounts(); null to not record. Default defaultRegistryDir(). */
   registryDir?: string | null;
+  /** Called as each request arrives (before it is answered): a live checkpoint's scheduler serves bursts sooner. */
+  onRequest?: () => void;
   /** Where unexpected (non-errno) handler failures are reported. Default: stderr. */
   onError?: (err: unknown, op: string, path: string) => void;
   debug?: boolean;
@@ -75,12 +84,14 @@ function readOnly(op: string, p: string): never {
 /** The superblock a mount's handlers serve; unmount swaps in DETACHED (see mountTree). */
 interface Served {
   sb: Superblock;
+  onRequest?: () => void;
 }
 
 /** Builds fuse-native's handler table for one superblock. */
 function createOps(served: Served, onError: (err: unknown, op: string, path: string) => void) {
   // The errno boundary: KernelError leaves as its -errno, anything else is a bug, logged, and EIO.
   function reply(cb: Cb, op: string, p: string, body: () => Reply): void {
+    served.onRequest?.();
     let r: Reply;
     try {
       r = body();
@@ -184,6 +195,10 @@ function reportToStderr(err: unknown, op: string, p: string): void {
   process.stderr.write(`crfs: ${op} ${p}: ${msg}\n`);
 }
 
+function defaultAutoUnmount(): boolean {
+  return (process.getuid?.() ?? 0) !== 0;
+}
+
 /** The -o string: everything fuse-native would drop or ignore rides in fsname (see header). */
 function mountOptionString(opts: MountOptions): string {
   const t = opts.cacheTimeout ?? 60;
@@ -243,14 +258,14 @@ export async function mountTree(root: Node, dir: string, opts: MountOptions = {}
   const sb = opts.superblock ?? new Superblock(root, opts);
   if (sb.root !== root) throw new Error('crfs mount: superblock belongs to another tree');
   const mnt = path.resolve(dir);
-  const served: Served = { sb };
+  const served: Served = { sb, onRequest: opts.onRequest };
   const fuse = new Fuse(mnt, createOps(served, opts.onError ?? reportToStderr), {
     mkdir: true,
     force: true,
     debug: opts.debug ?? false,
     allowOther: opts.allowOther ?? false,
     defaultPermissions: opts.allowOther ?? false,
-    autoUnmount: opts.autoUnmount ?? true,
+    autoUnmount: opts.autoUnmount ?? defaultAutoUnmount(),
     kernelCache: opts.kernelCache ?? false,
     timeout: false,
     fsname: mountOptionString(opts),
@@ -274,6 +289,7 @@ export async function mountTree(root: Node, dir: string, opts: MountOptions = {}
         // fuse-native never drops its references to a Fuse object (and so to our handlers): left
         // pointing at the tree, every mount a process ever made would stay in memory, pages and all.
         served.sb = DETACHED;
+        served.onRequest = undefined;
         await unmountFuse(fuse, real);
         const file = await record;
         if (file !== null) await forgetMount(file);

@@ -37,6 +37,8 @@ function detail(item: ImageItem): string | null {
     case 'file': return `\t${item.value.f_type}`;
     case 'vma': return `\t${item.value.vma_type} vmaref ${item.value.vma_objref} inoref ${item.value.ino_objref}`;
     case 'task': return `\tpid ${item.value.pid} comm ${item.value.comm}`;
+    case 'parent': return `\tparent checkpoint ${item.value.parent_id} checksum 0x${item.value.parent_checksum.toString(16)} bytes ${item.value.parent_bytes}`;
+    case 'pgref': return `\t${item.value.nr_pages} pages of the parent's mm of pid ${item.value.pid}`;
     default: return null;
   }
 }
@@ -54,7 +56,7 @@ export function describeRecords(image: Uint8Array, opts: ParseOptions = {}): Ima
   let error: ImageError | null = null;
   try {
     for (const item of ImageReader.fromBuffer(image, opts)) {
-      if (item.kind === 'pages') memoryBytes += PAGE_SIZE * item.pages.length;
+      if (item.kind === 'pages') memoryBytes += item.len - 8;
       const at = item.offset;
       records++;
       lines.push(`[@${at}] object ${item.name} len ${item.len}`);

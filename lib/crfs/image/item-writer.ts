@@ -5,7 +5,7 @@ import type { FollowSpec, ObjType, RecordSpec } from './record-spec';
 import {
   FieldRecordName, ImageItem, MAGIC_TAIL, MAX_PAGES_PER_ARRAY, PAGE_SIZE, RecordValue, recordByName,
 } from './schema';
-import { RecordWriterBase } from './writer';
+import { PageCollector, RecordWriterBase } from './writer';
 
 const align8 = (n: number): number => (n + 7) & ~7;
 /** Record payloads are carved from slabs this big (see carve()). */
@@ -101,6 +101,42 @@ export class ItemWriter extends RecordWriterBase {
     }
   }
 
+  /**
+   * Page arrays whose addresses and views are enumerated on first use (see LazyPages): sizes and
+   * offsets follow from `count` alone, so the items exist before any page is looked at.
+   */
+  override pagesFrom(count: number, collect: PageCollector): void {
+    if (count === 0) return;
+    const src = new LazyPages(count, collect);
+    for (let i = 0; i < count; i += MAX_PAGES_PER_ARRAY) {
+      const n = Math.min(MAX_PAGES_PER_ARRAY, count - i);
+      this.record('pgarr', { nr_pages: n });
+      this.role();
+      this.push(new LazyAddressesItem(this.at, src, i, n));
+      this.role();
+      this.push(new LazyPagesItem(this.at, src, i, n));
+    }
+  }
+
+  /** pgref records whose addresses are listed on first use, as pagesFrom's are. */
+  override pageRefsFrom(pid: number, count: number, collect: () => readonly number[]): void {
+    if (count === 0) return;
+    const src = new LazyPages(count, () => ({ addrs: collect(), views: [] }), false);
+    for (let i = 0; i < count; i += MAX_PAGES_PER_ARRAY) {
+      const n = Math.min(MAX_PAGES_PER_ARRAY, count - i);
+      this.record('pgref', { nr_pages: n, pid });
+      const role = this.role();
+      if (role !== 'addresses') throw new EncodeError(`page references: an address buffer where '${role ?? 'no follower'}' was expected`);
+      this.push(new LazyAddressesItem(this.at, src, i, n));
+    }
+  }
+
+  protected addressBuffer(addrs: readonly number[]): void {
+    const role = this.role();
+    this.push({ kind: 'addresses', name: 'buffer', type: 4, offset: this.at, len: 8 + addrs.length * 8, role: 'addresses', addrs: addrs.slice() });
+    if (role !== 'addresses') throw new EncodeError(`page references: an address buffer where '${role ?? 'no follower'}' was expected`);
+  }
+
   finish(): void {
     if (this.finished) return;
     this.record('tail', { magic: MAGIC_TAIL, nr_records: this.records, checksum: 0 });
@@ -130,5 +166,78 @@ export class ItemWriter extends RecordWriterBase {
     this.items.push(item);
     this.at += align8(item.len);
     this.records++;
+  }
+}
+
+/**
+ * The pages of one pagesFrom call, enumerated once, when an item first needs them, and cut into the
+ * arrays' slices. Checked as pages() checks them; a mismatch then is a bug in the collector (the
+ * checkpoint announced another count), reported as EncodeError to whoever reads.
+ */
+class LazyPages {
+  private chunks: { addrs: readonly number[]; pages: readonly Uint8Array[] }[] | null = null;
+
+  /** `withViews` false: addresses only (pgref records), the views the collector gives are ignored. */
+  constructor(private readonly count: number, private collect: PageCollector | null, private readonly withViews = true) {}
+
+  chunk(from: number): { addrs: readonly number[]; pages: readonly Uint8Array[] } {
+    if (this.chunks === null) this.chunks = this.enumerate();
+    return this.chunks[from / MAX_PAGES_PER_ARRAY];
+  }
+
+  private enumerate(): { addrs: readonly number[]; pages: readonly Uint8Array[] }[] {
+    const { addrs, views } = (this.collect as PageCollector)();
+    this.collect = null;
+    if (addrs.length !== this.count || (this.withViews && views.length !== this.count)) {
+      throw new EncodeError(`pages: ${this.count} pages announced, ${addrs.length} addresses and ${views.length} pages found`);
+    }
+    for (let i = 0; i < addrs.length; i++) {
+      if (!Number.isSafeInteger(addrs[i]) || addrs[i] < 0) throw new EncodeError(`pages: bad address ${addrs[i]}`);
+      if (this.withViews && views[i].length !== PAGE_SIZE) throw new EncodeError(`pages: page ${i} is ${views[i].length} bytes, not ${PAGE_SIZE}`);
+    }
+    if (addrs.length <= MAX_PAGES_PER_ARRAY) return [{ addrs, pages: views }];
+    const out: { addrs: readonly number[]; pages: readonly Uint8Array[] }[] = [];
+    for (let i = 0; i < addrs.length; i += MAX_PAGES_PER_ARRAY) {
+      out.push({ addrs: addrs.slice(i, i + MAX_PAGES_PER_ARRAY), pages: this.withViews ? views.slice(i, i + MAX_PAGES_PER_ARRAY) : [] });
+    }
+    return out;
+  }
+}
+
+/** The addresses item of one lazily enumerated page array (an ImageItem of kind 'addresses'). */
+class LazyAddressesItem {
+  readonly kind = 'addresses' as const;
+  readonly name = 'buffer' as const;
+  readonly type = 4 as const;
+  readonly role = 'addresses' as const;
+  readonly len: number;
+
+  constructor(readonly offset: number, private readonly src: LazyPages, private readonly from: number, n: number) {
+    this.len = 8 + n * 8;
+  }
+
+  get addrs(): readonly number[] {
+    return this.src.chunk(this.from).addrs;
+  }
+}
+
+/** The pages item of one lazily enumerated page array (an ImageItem of kind 'pages'). */
+class LazyPagesItem {
+  readonly kind = 'pages' as const;
+  readonly name = 'buffer' as const;
+  readonly type = 4 as const;
+  readonly role = 'pages' as const;
+  readonly len: number;
+
+  constructor(readonly offset: number, private readonly src: LazyPages, private readonly from: number, n: number) {
+    this.len = 8 + n * PAGE_SIZE;
+  }
+
+  get addrs(): readonly number[] {
+    return this.src.chunk(this.from).addrs;
+  }
+
+  get pages(): readonly Uint8Array[] {
+    return this.src.chunk(this.from).pages;
   }
 }

@@ -1,5 +1,5 @@
-// Records 1–8 (head, arch, container, buffer, string, objref) and 9001/9999 (tail, error).
-import { enumOf, objref, pad, s32, u16, u32, x64 } from './fields';
+// Records 1–9 (head, arch, container, buffer, string, objref, parent) and 9001/9999 (tail, error).
+import { enumOf, objref, pad, s32, u16, u32, u64, x64 } from './fields';
 import { OBJ_TYPES, defineRecord } from './record-spec';
 
 /**
@@ -60,6 +60,16 @@ export const container = defineRecord({
   fields: [
     u32('checkpoint_id', 'the id sys_checkpoint returned', 'id'),
     s32('init_pid', 'container-visible pid of the container init', 'init_pid'),
+  ],
+});
+
+export const parent = defineRecord({
+  type: 9, name: 'parent', tree: 'parent',
+  meaning: "incremental image (crfs addition): the image whose pages this one's pgref records name; right after the container record. An image without it is complete",
+  fields: [
+    u32('parent_id', "the parent's checkpoint_id (its container record)", 'id'),
+    u32('parent_checksum', "the parent's tail checksum", 'checksum', 'hex'),
+    u64('parent_bytes', "the parent image's length in bytes, tail included", 'bytes'),
   ],
 });
 

@@ -1,5 +1,5 @@
-// Records 401–406 (mm, vma, page array, mm context, shared anonymous segment, executable path) and 451 (fs).
-import { arrayOf, chars, enumOf, objref, pad, u32, u64 } from './fields';
+// Records 401–407 (mm, vma, page array, mm context, shared anonymous segment, executable path, page reference) and 451 (fs).
+import { arrayOf, chars, enumOf, objref, pad, s32, u32, u64 } from './fields';
 import { defineRecord } from './record-spec';
 
 export const mm = defineRecord({
@@ -72,6 +72,19 @@ export const mmExe = defineRecord({
   meaning: "the executable's path as readlink(/proc/self/exe) shows it (crfs addition); right after mm",
   fields: [u32('path_len', 'bytes of the path string that follows, its NUL included (0: no executable, no string)', null), pad('_pad0', 4)],
   followedBy: [{ record: 'string', role: 'exe_path', length: { field: 'path_len', unit: 1 }, meaning: 'the executable\'s path inside the container' }],
+});
+
+export const pgref = defineRecord({
+  type: 407, name: 'pgref', tree: null,
+  meaning: "pages unchanged since the parent image (crfs addition; only in an image with a parent record): a buffer of nr_pages addresses follows, and each of those pages of the vma holds what the parent image holds at that address in the mm of task `pid` there (a page array, or a pgref to the parent's own parent). Sits among the vma's page arrays, its addresses in ascending order with theirs; private anonymous vmas only",
+  fields: [
+    u64('nr_pages', 'pages referred to'),
+    s32('pid', "names the parent's mm: the first task in the parent's image order that uses it"),
+    pad('_pad0', 4),
+  ],
+  followedBy: [
+    { record: 'buffer', role: 'addresses', length: { field: 'nr_pages', unit: 8 }, meaning: 'page addresses, little-endian u64, ascending, inside the VMA' },
+  ],
 });
 
 export const fs = defineRecord({

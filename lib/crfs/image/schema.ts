@@ -4,7 +4,7 @@
  *   schema.ts    RECORDS, recordByType/recordByName, FORMAT_VERSION, MAGIC_HEAD/TAIL, ARCH_RISCV64,
  *                PAGE_SIZE, KERNEL_CONSTANTS; types RecordName, RecordValue<'vma'>, ImageItem.
  *   codec.ts     ImageWriter(sink): record(name, value), string(text), buffer(bytes), objref(type, ref),
- *                pages(addrs, pageViews), endVma(), error(errno, msg), finish(); sinks: collectSink, fdSink,
+ *                pages(addrs, pageViews), pageRefs(pid, addrs), endVma(), error(errno, msg), finish(); sinks: collectSink, fdSink,
  *                streamSink. ImageReader.fromBuffer(buf) (sync + async iterable), .fromFd(fd), .fromChunks(it):
  *                yields ImageItem (records, strings, buffers, page addresses, pages), throws ImageError.
  *   encode.ts / decode.ts   payload (de)serialization derived from the schema.
@@ -49,11 +49,11 @@ export const FD_MAX = 1048576;
 
 /** Every record type, in number order. */
 export const RECORDS = [
-  base.head, base.headArch, base.container, base.buffer, base.string, base.objrefRecord,
+  base.head, base.headArch, base.container, base.buffer, base.string, base.objrefRecord, base.parent,
   task.tree, task.task, task.taskNs, task.taskObjs, task.restartBlock, task.thread, task.cpu, task.ns, task.utsNs,
   task.cred, task.user, task.groupinfo, task.taskCreds, task.sched,
   file.fileTable, file.fileDesc, file.fileName, file.file, file.pipe,
-  mm.mm, mm.vma, mm.pgarr, mm.mmContext, mm.shm, mm.mmExe, mm.fs,
+  mm.mm, mm.vma, mm.pgarr, mm.mmContext, mm.shm, mm.mmExe, mm.pgref, mm.fs,
   rootfs.rootfs, rootfs.rootfsInode, rootfs.rootfsExtent, rootfs.rootfsDentry, rootfs.inodeRef, rootfs.pipeInode,
   sig.sighand, sig.signal, sig.signalTask, sig.sigpending,
   base.tail, base.error,

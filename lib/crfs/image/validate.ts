@@ -14,7 +14,7 @@ interface OpenMm { readonly offset: number; readonly want: number; count: number
 /** Records that may sit between a file table's descriptors: the files they name, defined on first use. */
 const IN_TABLE = new Set(['file_desc', 'objref', 'file', 'file_name', 'pipe', 'buffer', 'string', 'cred', 'user', 'groupinfo', 'inode_ref', 'pipe_inode']);
 /** Records that may sit between an mm's VMAs: its executable path, page arrays, and the shared segments and backing files VMAs name. */
-const IN_MM = new Set(['mm_exe', 'shm', 'vma', 'pgarr', 'buffer', 'objref', 'file', 'file_name', 'pipe', 'string', 'cred', 'user', 'groupinfo', 'inode_ref', 'pipe_inode']);
+const IN_MM = new Set(['mm_exe', 'shm', 'vma', 'pgarr', 'pgref', 'buffer', 'objref', 'file', 'file_name', 'pipe', 'string', 'cred', 'user', 'groupinfo', 'inode_ref', 'pipe_inode']);
 
 /**
  * Streaming semantic validation: `check` each item in image order, then `finish`. Memory is bounded by
@@ -26,6 +26,8 @@ export class ImageValidator {
   private tasks = 0;
   private table: OpenTable | null = null;
   private mm: OpenMm | null = null;
+  /** Offset of the parent record: only an incremental image may refer to its parent's pages. */
+  private parentAt: number | null = null;
   /** Set when the image records a failed checkpoint (an error record). */
   failed: string | null = null;
 
@@ -50,6 +52,15 @@ export class ImageValidator {
       case 'pgarr':
         if (!this.mm?.vma) failImage('pgarr', item.offset, 'page array outside a vma');
         if (item.value.nr_pages === 0) this.mm.vma = null;
+        return;
+      case 'parent':
+        if (this.parentAt !== null) failImage('parent', item.offset, `a second parent record (the first is at offset ${this.parentAt})`);
+        this.parentAt = item.offset;
+        return;
+      case 'pgref':
+        if (this.parentAt === null) failImage('pgref', item.offset, 'a page reference in an image with no parent record');
+        if (!this.mm?.vma) failImage('pgref', item.offset, 'page reference outside a vma');
+        if (item.value.nr_pages === 0) failImage('pgref', item.offset, 'nr_pages 0: a page reference names at least one page');
         return;
       case 'sigpending':
         for (const si of item.value.siginfo) {

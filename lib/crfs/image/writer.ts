@@ -27,10 +27,22 @@ export interface RecordWriter {
   buffer(data: Uint8Array): void;
   objref(objtype: ObjType, ref: number): void;
   pages(addrs: readonly number[], pages: readonly Uint8Array[]): void;
+  /**
+   * The same records as pages(), for `count` pages that `collect` enumerates: called once, at once by
+   * a writer of bytes, and only when the pages are first read by a live tree (ItemWriter), so a
+   * checkpoint need not walk a big address space while the container waits.
+   */
+  pagesFrom(count: number, collect: PageCollector): void;
+  pageRefsFrom(pid: number, count: number, collect: () => readonly number[]): void;
+  /** Pages of the current VMA unchanged since the parent image, in the parent's mm of `pid` (pgref records). */
+  pageRefs(pid: number, addrs: readonly number[]): void;
   endVma(): void;
   error(errno: number, message: string): void;
   finish(): void;
 }
+
+/** Enumerates pages for RecordWriter.pagesFrom: byte addresses ascending, and a PAGE_SIZE view of each. */
+export type PageCollector = () => { readonly addrs: readonly number[]; readonly views: readonly Uint8Array[] };
 
 /**
  * Writes one image. Methods are synchronous; when `backlogged` is true the caller should
@@ -46,6 +58,33 @@ export abstract class RecordWriterBase implements RecordWriter {
   abstract buffer(data: Uint8Array): void;
   abstract pages(addrs: readonly number[], pages: readonly Uint8Array[]): void;
   abstract finish(): void;
+
+  pagesFrom(count: number, collect: PageCollector): void {
+    if (count === 0) return;
+    const { addrs, views } = collect();
+    if (addrs.length !== count) throw new EncodeError(`pages: ${count} pages announced, ${addrs.length} given`);
+    this.pages(addrs, views);
+  }
+  /** A buffer record of page addresses (little-endian u64), the role a record before it announced. */
+  protected abstract addressBuffer(addrs: readonly number[]): void;
+
+  /** pageRefs() for `count` addresses `collect` lists (when it is called: as for pagesFrom). */
+  pageRefsFrom(pid: number, count: number, collect: () => readonly number[]): void {
+    if (count === 0) return;
+    const addrs = collect();
+    if (addrs.length !== count) throw new EncodeError(`pageRefs: ${count} pages announced, ${addrs.length} given`);
+    this.pageRefs(pid, addrs);
+  }
+
+  /** pgref records of at most MAX_PAGES_PER_ARRAY addresses each, like page arrays. */
+  pageRefs(pid: number, addrs: readonly number[]): void {
+    for (let i = 0; i < addrs.length; i += MAX_PAGES_PER_ARRAY) {
+      const a = addrs.slice(i, i + MAX_PAGES_PER_ARRAY);
+      for (const addr of a) if (!Number.isSafeInteger(addr) || addr < 0) throw new EncodeError(`pageRefs: bad address ${addr}`);
+      this.record('pgref', { nr_pages: a.length, pid });
+      this.addressBuffer(a);
+    }
+  }
 
   /** Announces that the next record defines shared object `ref` of `objtype`. */
   objref(objtype: ObjType, ref: number): void {
@@ -170,6 +209,17 @@ export class ImageWriter extends RecordWriterBase {
         this.runEnd = at + PAGE_SIZE;
       }
     }
+  }
+
+  protected addressBuffer(addrs: readonly number[]): void {
+    const b = new Uint8Array(addrs.length * 8);
+    const dv = new DataView(b.buffer);
+    for (let j = 0; j < addrs.length; j++) {
+      const hi = Math.floor(addrs[j] / 4294967296);
+      dv.setUint32(j * 8, addrs[j] - hi * 4294967296, true);
+      dv.setUint32(j * 8 + 4, hi, true);
+    }
+    this.buffer(b);
   }
 
   /** Writes the tail (record count and CRC-32 of all preceding bytes) and flushes the sink. Idempotent. */

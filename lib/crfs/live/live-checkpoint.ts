@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import type { Kernel } from '../../emukernel/kernel';
 import { CHECKPOINT_KILL, CHECKPOINT_THAW, nextCheckpointId } from '../../emukernel/checkpoint/sys';
 import { writeCheckpointWith } from '../../emukernel/checkpoint/checkpoint';
+import { ParentCapture, captureParent } from '../../emukernel/checkpoint/incremental';
 import { PagePins } from '../../emukernel/mm/page';
 import { exitGroup } from '../../emukernel/proc/exit';
 import { controlFile } from '../fs/node';
@@ -31,6 +32,12 @@ export interface LiveCheckpointOptions {
   /** Owner of the mount's files (default: this process's). */
   readonly uid?: number;
   readonly gid?: number;
+  /**
+   * Incremental: a copy-mode checkpoint of the same container, still mounted (not ended: its pins
+   * hold its pages); private pages unchanged since it are pgref records to it, so this tree (and
+   * its tar) carries only what changed. Restart then needs the parent's blob too (`--parent`).
+   */
+  readonly parent?: LiveCheckpoint | null;
 }
 
 /** What `--report FILE` / `--json` hold for a mounted checkpoint (PRODUCT.md: id, mount, mode, downtime_ms, bytes). */
@@ -69,6 +76,12 @@ export interface LiveCheckpoint {
   readonly ended: Promise<LiveReport>;
   /** Ends the checkpoint as writing `done` would (e.g. on SIGINT). */
   end(why: MountEnd): void;
+  /**
+   * This checkpoint as the parent of an incremental one (copy mode, before it ends): encodes the
+   * blob once for its checksum, and returns it as `image` (what `tar` of this mount converts to).
+   * Throws for a lazy checkpoint or one that has ended.
+   */
+  asParent(): { capture: ParentCapture; image: Buffer };
 }
 
 const msSince = (t: bigint): number => Math.round(Number(process.hrtime.bigint() - t) / 1e3) / 1000;
@@ -83,6 +96,8 @@ const msSince = (t: bigint): number => Math.round(Number(process.hrtime.bigint()
 export async function startLiveCheckpoint(k: Kernel, opts: LiveCheckpointOptions, rate = 0): Promise<LiveCheckpoint> {
   const init = k.init;
   if (!init || init.state !== 'alive') throw new Error('the container has no running init');
+  // The parent's blob is encoded (for its checksum) before the freeze: it is not downtime.
+  const parent = opts.parent ? opts.parent.asParent().capture : null;
   const start = process.hrtime.bigint();
   const wasFrozen = k.scheduler.frozen;
   k.scheduler.freeze();
@@ -101,7 +116,7 @@ export async function startLiveCheckpoint(k: Kernel, opts: LiveCheckpointOptions
   let w: ItemWriter;
   try {
     w = new ItemWriter({ copyBuffers: copy });
-    const res = writeCheckpointWith(k, w, { id: report.id, flags: opts.kill ? CHECKPOINT_KILL : CHECKPOINT_THAW, pins: pins ?? undefined });
+    const res = writeCheckpointWith(k, w, { id: report.id, flags: opts.kill ? CHECKPOINT_KILL : CHECKPOINT_THAW, pins: pins ?? undefined, parent });
     report.bytes = res.bytes;
     report.records = res.records;
   } catch (e) {
@@ -109,12 +124,14 @@ export async function startLiveCheckpoint(k: Kernel, opts: LiveCheckpointOptions
     thaw();
     throw e;
   }
-  for (const it of w.items) if (it.kind === 'pages') report.memory_bytes += it.pages.length * 4096;
+  for (const it of w.items) if (it.kind === 'pages') report.memory_bytes += it.len - 8;
   if (copy) {
     thaw();
     setDowntime();
   }
 
+  // While the container runs on, serve this mount's requests within a millisecond, not ten.
+  const unhold = copy ? k.scheduler.holdResponsive() : (): void => undefined;
   let onDone: () => void = () => undefined;
   // The handler runs inside FUSE's write: end only after the write has been answered.
   const done = controlFile(() => setImmediate(() => onDone()));
@@ -124,8 +141,10 @@ export async function startLiveCheckpoint(k: Kernel, opts: LiveCheckpointOptions
     // Lazy trees must not be served from the page cache once `done` invalidated them.
     ({ mounted } = await mountImage(w.items, opts.mount, {
       done, kernelCache: copy, allowOther: opts.allowOther, uid: opts.uid, gid: opts.gid,
+      onRequest: copy ? () => k.scheduler.noteHostRequest() : undefined,
     }));
   } catch (e) {
+    unhold();
     pins?.release();
     thaw();
     throw e;
@@ -142,11 +161,21 @@ export async function startLiveCheckpoint(k: Kernel, opts: LiveCheckpointOptions
     // Nothing generated from the tasks may be read once they run again.
     mounted.superblock.invalidate(why);
     await mounted.unmount().catch(() => undefined);
+    unhold();
     pins?.release();
     if (opts.kill) for (const p of [...k.processes.values()]) if (p.state === 'alive') exitGroup(k, p, SIGKILL);
     if (!copy) setDowntime();
     thaw();
     return report;
   })();
-  return { mounted, report, ended, end: (why) => wait.finish(why) };
+  let asParent: { capture: ParentCapture; image: Buffer } | null = null;
+  return {
+    mounted, report, ended, end: (why) => wait.finish(why),
+    asParent: () => {
+      if (pins === null) throw new Error(`checkpoint ${report.id} is lazy: only a copy-mode checkpoint can be a parent`);
+      if (report.ended !== null || pins.count === 0) throw new Error(`checkpoint ${report.id} has ended: its pages are released, so it cannot be a parent`);
+      asParent ??= captureParent(w.items, pins, parent);
+      return asParent;
+    },
+  };
 }

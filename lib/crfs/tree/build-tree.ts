@@ -5,7 +5,7 @@ import type { Field } from '../image/fields';
 import { PAGE_SIZE } from '../image/schema';
 import { TreeError } from './errors';
 import {
-  ATTACHED, DONE_FILE, FDS_DIR, OBJREF_FILE, PAGES_FILE, DATA_FILE, ROOTFS_ENTRIES_DIR, ROOTFS_INODES_DIR, ROOT_OBJECT_TYPES,
+  ATTACHED, DONE_FILE, FDS_DIR, OBJREF_FILE, PAGES_FILE, PARENT_PAGES_PREFIX, DATA_FILE, ROOTFS_ENTRIES_DIR, ROOTFS_INODES_DIR, ROOT_OBJECT_TYPES,
   VMAS_DIR, classifyField, followerFile, recordDir, shownFields, specOf, taskDirName, vmaDirName,
 } from './layout';
 import type { CheckpointModel, Obj, Rec, RootfsModel, TaskModel, Value, VmaModel } from './model';
@@ -25,7 +25,6 @@ interface Owner {
 /** Raw leaves outside every task (the rootfs's file contents): 0400, owned by the mount's owner. */
 const RAW: NodeOptions = { mode: 0o400 };
 const TOP: Owner = { places: 1, leaves: null, raw: RAW };
-const ZERO_PAGE = new Uint8Array(PAGE_SIZE);
 const TREE = specOf('tree');
 
 /**
@@ -95,26 +94,21 @@ export function rawOwnership(m: CheckpointModel): { tasks: Map<number, NodeOptio
   return { tasks, objects };
 }
 
-/** A reader of a VMA's bytes: present pages are views of the image's pages, absent ones the zero page. */
-function vmaReader(v: VmaModel): BlobReader {
-  const start = v.rec.value.vm_start as number;
-  const addrs: number[] = [];
-  const views: Uint8Array[] = [];
-  for (const a of v.arrays) { addrs.push(...a.addrs); views.push(...a.pages); }
+/** The pages a VMA's `data` holds, in order: those of its page arrays (never its parent's, see layout.ts). */
+function carriedPages(v: VmaModel): readonly Uint8Array[] {
+  const own = v.arrays.filter((a) => a.ref === undefined);
+  return own.length === 1 ? own[0].pages : own.flatMap((a) => a.pages);
+}
+
+/** A reader of a VMA's `data`: views of the image's pages, packed (page k of the file is views[k]). */
+function vmaReader(views: readonly Uint8Array[]): BlobReader {
   return (offset: number, length: number): ByteView[] => {
     const out: ByteView[] = [];
     const end = offset + length;
-    let lo = 0, hi = addrs.length;
-    const first = start + (offset - (offset % PAGE_SIZE));
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (addrs[mid] < first) lo = mid + 1; else hi = mid; }
-    let idx = lo;
     for (let pos = offset; pos < end;) {
       const inPage = pos % PAGE_SIZE;
-      const pageAddr = start + pos - inPage;
       const n = Math.min(PAGE_SIZE - inPage, end - pos);
-      while (idx < addrs.length && addrs[idx] < pageAddr) idx++;
-      const src = idx < addrs.length && addrs[idx] === pageAddr ? views[idx] : ZERO_PAGE;
-      out.push(src.subarray(inPage, inPage + n));
+      out.push(views[(pos - inPage) / PAGE_SIZE].subarray(inPage, inPage + n));
       pos += n;
     }
     return out;
@@ -261,10 +255,12 @@ export class TreeBuilder {
 
   private vmaEntries(owner: Owner, key: string, v: VmaModel): Entry[] {
     const out = this.collect(owner, key, v.rec);
-    const lines = v.arrays.map((a) => `${formatRuns(a.addrs, PAGE_SIZE)}\n`).join('');
+    const lines = v.arrays.map((a) => `${a.ref === undefined ? '' : `${PARENT_PAGES_PREFIX} ${a.ref} `}${formatRuns(a.addrs, PAGE_SIZE)}\n`).join('');
     out.push([PAGES_FILE, this.leaf(owner, `${key}/${PAGES_FILE}`, () => bufferFile(Buffer.from(lines, 'utf8')))]);
-    const size = (v.rec.value.vm_end as number) - (v.rec.value.vm_start as number);
-    out.push([DATA_FILE, this.leaf(owner, `${key}/${DATA_FILE}`, () => blobFile(size, vmaReader(v), owner.raw))]);
+    out.push([DATA_FILE, this.leaf(owner, `${key}/${DATA_FILE}`, () => {
+      const views = carriedPages(v);
+      return blobFile(views.length * PAGE_SIZE, vmaReader(views), owner.raw);
+    })]);
     return out;
   }
 

@@ -2,7 +2,7 @@
 import type { RecordSpec } from '../image/record-spec';
 import { TreeError } from './errors';
 import { ROOT_OBJECT_TYPES, specOf } from './layout';
-import type { CheckpointModel, Obj, Rec, RootfsModel, TaskModel, Value } from './model';
+import type { CheckpointModel, Obj, PageArray, Rec, RootfsModel, TaskModel, Value } from './model';
 
 /** Where emitted records go: an ImageWriter (writer-sink.ts) or a comparison with an image's items. */
 export interface RecordSink {
@@ -10,7 +10,7 @@ export interface RecordSink {
   string(name: 'string' | 'file_name', text: string): void;
   buffer(data: Uint8Array): void;
   /** One non-empty page array: the pgarr record, its address buffer and its page buffer. */
-  pages(addrs: readonly number[], pages: readonly Uint8Array[], where: string): void;
+  pages(arr: PageArray, where: string): void;
   /** The tail. */
   finish(): void;
 }
@@ -66,7 +66,7 @@ class ModelEmitter {
     if (obj.vmas) {
       for (const v of [...obj.vmas].sort((a, b) => (a.rec.value.vm_start as number) - (b.rec.value.vm_start as number))) {
         this.emitRec(v.rec);
-        for (const arr of v.arrays) this.out.pages(arr.addrs, arr.pages, v.rec.where);
+        for (const arr of v.arrays) this.out.pages(arr, v.rec.where);
         this.out.record(PGARR, { nr_pages: 0 }, v.rec.where);
       }
       if (obj.context) this.emitRec(obj.context);

@@ -8,6 +8,7 @@
  *   release version machine    the head's three strings
  *   isa xlen flen              head_arch (merged into the root: its schema name `arch` is the head's arch file)
  *   id init_pid                container
+ *   [parent/]                  an incremental image's parent record: id checksum bytes
  *   sched/                     sched
  *   ns/                        objects defined before the task tree, one directory per objtype (`ns`
  *     objref uts/…             is the namespace set; its uts_ns shows inline under `uts`)
@@ -62,9 +63,13 @@
  *   refers to it: the object's files are one set of nodes, hard-linked from every place (st_nlink =
  *   number of places); its directories are re-created at each place. The exception is a descriptor's
  *   `fd`: the RFC's text file holding the objref of the file, which sits in the table's `files/<id>/`.
- * - A VMA's memory is one file `data` of the VMA's length (absent pages read as zeros) and `pages`,
- *   which lists the present pages: one line per page array of the image, each a space-separated
- *   list of `<start>-<end>` runs (hex, no 0x, end exclusive, as in the VMA's own directory name).
+ * - A VMA's memory is one file `data` holding the pages the image carries, packed in address order
+ *   (as the blob's page arrays and CRIU's pages-N.img hold them, so `tar` of a sparse mapping or of
+ *   an incremental checkpoint is as small as its blob), and `pages`, which says where each one is:
+ *   one line per page array of the image, each a space-separated list of `<start>-<end>` runs (hex,
+ *   no 0x, end exclusive, as in the VMA's own directory name). Page k of `data` is the k-th page
+ *   those lines list. In an incremental image a line `parent <pid> <runs>` is a pgref record: those
+ *   pages are the parent image's (in its mm of task <pid>), not carried here and not in `data`.
  * - Order: readdir order is the image's record order. Converting back does not rely on it (copies
  *   lose it): tasks go in ascending pid, descriptors in ascending fd, VMAs by address, the rootfs in
  *   its depth-first walk, and each shared object where the image first refers to it (its
@@ -89,6 +94,8 @@ export const OBJREF_FILE = 'objref';
 export const FDS_DIR = 'fds';
 export const VMAS_DIR = 'vmas';
 export const PAGES_FILE = 'pages';
+/** A `pages` line of pgref runs (incremental images): `parent <pid> <runs>`. */
+export const PARENT_PAGES_PREFIX = 'parent';
 export const DATA_FILE = 'data';
 export const ROOTFS_INODES_DIR = 'inodes';
 export const ROOTFS_ENTRIES_DIR = 'entries';
@@ -128,6 +135,7 @@ export const ATTACHED: Readonly<Record<string, readonly Attached[]>> = {
   file: [{ record: 'inode_ref' }],
   fs: [{ record: 'inode_ref' }],
   pipe: [{ record: 'pipe_inode' }],
+  container: [{ record: 'parent' }],
   mm: [{ record: 'mm_exe', required: true }],
   signal: [{ record: 'sigpending', required: true }],
   signal_task: [{ record: 'sigpending', required: true }],

@@ -16,10 +16,19 @@ export interface Rec {
   readonly where: string;
 }
 
-/** One page array of a VMA: ascending addresses and a page view for each. */
+/**
+ * One page array of a VMA: ascending addresses and a page view for each. From a live capture it is
+ * the image's own pages item, whose addresses and views are enumerated on first use: code that
+ * needs only the count reads `len` (8 + count * PAGE_SIZE) where it has an item.
+ */
 export interface PageArray {
   readonly addrs: readonly number[];
   readonly pages: readonly Uint8Array[];
+  /**
+   * Set for a pgref run of an incremental image: these pages are the parent image's, in its mm of
+   * this pid, and `pages` is empty (the image does not carry their bytes).
+   */
+  readonly ref?: number;
 }
 
 export interface VmaModel {

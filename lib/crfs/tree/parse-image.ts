@@ -1,4 +1,5 @@
 // Groups a decoded image's items into the checkpoint model: records with their followers, objects, tasks.
+import { PAGE_SIZE } from '../image/schema';
 import type { ImageItem } from '../image/schema';
 import { TreeError } from './errors';
 import { ATTACHED, ROOT_RECORDS, TASK_RECORDS, specOf } from './layout';
@@ -107,13 +108,21 @@ class ModelParser {
     const rec = this.readRec('vma');
     const arrays: PageArray[] = [];
     for (;;) {
+      if (this.c.isRecord('pgref')) {
+        const pid = (this.c.record('pgref').value as Value).pid as number;
+        const a = this.c.next();
+        if (a.kind !== 'addresses') this.c.fail(a, 'expected the page addresses');
+        arrays.push({ addrs: a.addrs, pages: [], ref: pid });
+        continue;
+      }
       const n = (this.c.record('pgarr').value as Value).nr_pages as number;
       if (n === 0) break;
       const a = this.c.next();
       if (a.kind !== 'addresses') this.c.fail(a, 'expected the page addresses');
       const p = this.c.next();
-      if (p.kind !== 'pages' || p.pages.length !== n) this.c.fail(p, `expected ${n} pages`);
-      arrays.push({ addrs: a.addrs, pages: p.pages });
+      if (p.kind !== 'pages' || p.len !== 8 + n * PAGE_SIZE) this.c.fail(p, `expected ${n} pages`);
+      // The item itself: a live capture's pages are enumerated only when read (see PageArray).
+      arrays.push(p);
     }
     return { rec, arrays };
   }

@@ -2,12 +2,13 @@
 import { ImageWriter } from '../image/codec';
 import { EncodeError } from '../image/encode';
 import type { RecordSpec } from '../image/record-spec';
+import { PAGE_SIZE } from '../image/schema';
 import type { FieldRecordName, ImageItem, RecordValue } from '../image/schema';
 import type { ImageSink } from '../image/sinks';
 import type { RecordSink } from './emit-image';
 import { TreeError } from './errors';
 import { specOf } from './layout';
-import type { Value } from './model';
+import type { PageArray, Value } from './model';
 
 /** Writes through an ImageWriter, remembering where each record came from (for errors found later). */
 export class WriterRecordSink implements RecordSink {
@@ -37,9 +38,10 @@ export class WriterRecordSink implements RecordSink {
     this.w.buffer(data);
   }
 
-  pages(addrs: readonly number[], pages: readonly Uint8Array[], where: string): void {
+  pages(arr: PageArray, where: string): void {
     this.origins.push([this.w.offset, where]);
-    this.w.pages(addrs, pages);
+    if (arr.ref !== undefined) this.w.pageRefs(arr.ref, arr.addrs);
+    else this.w.pages(arr.addrs, arr.pages);
   }
 
   finish(): void {
@@ -109,15 +111,31 @@ export class VerifyRecordSink implements RecordSink {
     if (it.kind !== 'buffer' || !sameBytes(it.data, data)) this.mismatch(it, `a buffer of ${data.length} bytes`);
   }
 
-  pages(addrs: readonly number[], pages: readonly Uint8Array[]): void {
+  pages(arr: PageArray): void {
+    if (arr.ref !== undefined) {
+      this.record(specOf('pgref'), { nr_pages: arr.addrs.length, pid: arr.ref });
+      const r = this.next('page addresses');
+      if (r.kind !== 'addresses' || (r.addrs !== arr.addrs && !sameValue(r.addrs, arr.addrs))) this.mismatch(r, `${arr.addrs.length} page addresses`);
+      return;
+    }
+    const it = this.items[this.i + 2];
+    // A model parsed from these very items holds their pages items as its arrays: nothing to
+    // compare, and nothing to enumerate (a live capture's pages are listed on first read only).
+    if (it === arr && it.kind === 'pages') {
+      this.record(specOf('pgarr'), { nr_pages: (it.len - 8) / PAGE_SIZE });
+      const a = this.next('page addresses');
+      if (a.kind !== 'addresses' || a.len !== 8 + ((it.len - 8) / PAGE_SIZE) * 8) this.mismatch(a, 'the page addresses');
+      this.next('pages');
+      return;
+    }
+    const { addrs, pages } = arr;
     this.record(specOf('pgarr'), { nr_pages: addrs.length });
     const a = this.next('page addresses');
     if (a.kind !== 'addresses' || (a.addrs !== addrs && !sameValue(a.addrs, addrs))) this.mismatch(a, `${addrs.length} page addresses`);
-    const it = this.next(`${pages.length} pages`);
-    if (it.kind !== 'pages' || it.pages.length !== pages.length) this.mismatch(it, `${pages.length} pages`);
+    const p = this.next(`${pages.length} pages`);
+    if (p.kind !== 'pages' || p.pages.length !== pages.length) this.mismatch(p, `${pages.length} pages`);
     for (let i = 0; i < pages.length; i++) {
-      // A model made from these very items holds the same views: comparing them is free.
-      if (it.pages[i] !== pages[i] && !sameBytes(it.pages[i], pages[i])) this.mismatch(it, `other bytes in page ${i}`);
+      if (p.pages[i] !== pages[i] && !sameBytes(p.pages[i], pages[i])) this.mismatch(p, `other bytes in page ${i}`);
     }
   }
 

@@ -16,6 +16,8 @@ import { checkpointFileTable, checkpointFs, checkpointRootfs } from '../fs/check
 import { checkpointSighand, checkpointSignal, writeTaskSignals } from '../signal/checkpoint';
 import { vforkParents } from '../proc/exit';
 import { CheckpointContext, CheckpointError } from './context';
+import type { ParentCapture } from './incremental';
+import { EINVAL } from '../errno';
 import { checkpointCred, checkpointNs } from './task-objects';
 
 export interface CheckpointOptions {
@@ -25,6 +27,11 @@ export interface CheckpointOptions {
   flags?: number;
   /** Copy mode: hold every page the image refers to here (see PagePins), so the container may thaw at once. */
   pins?: PagePins;
+  /**
+   * Incremental: private anonymous pages the parent (a copy-mode capture whose pins are still held)
+   * captured and the container has not written since are written as pgref records to it.
+   */
+  parent?: ParentCapture | null;
 }
 
 export interface CheckpointResult {
@@ -57,7 +64,12 @@ export function writeCheckpoint(k: Kernel, sink: ImageSink, opts: CheckpointOpti
 /** writeCheckpoint through any RecordWriter (an ItemWriter keeps the records as items for a live tree). */
 export function writeCheckpointWith(k: Kernel, w: RecordWriter, opts: CheckpointOptions): CheckpointResult {
   if (!k.scheduler.frozen) throw new Error('writeCheckpoint: the container is not frozen');
-  const ctx = new CheckpointContext(k, w, opts.pins ?? null);
+  const parent = opts.parent ?? null;
+  // Released pins let the container write in place, so "the same view" would no longer mean "unchanged".
+  if (parent !== null && parent.pins.count === 0) {
+    throw new CheckpointError(EINVAL, `parent checkpoint ${parent.id}: its pages are released, so an incremental checkpoint cannot tell what changed`);
+  }
+  const ctx = new CheckpointContext(k, w, opts.pins ?? null, parent);
   try {
     checkSupported(k);
     writePrologue(ctx, opts);
@@ -100,6 +112,8 @@ function writePrologue(ctx: CheckpointContext, opts: CheckpointOptions): void {
   w.string(k.utsname.machine);
   w.record('head_arch', headArchRecord());
   w.record('container', { checkpoint_id: opts.id, init_pid: k.init?.pid ?? 1 });
+  const parent = ctx.parent;
+  if (parent !== null) w.record('parent', { parent_id: parent.id, parent_checksum: parent.checksum, parent_bytes: parent.bytes });
   const st = k.scheduler.exportState();
   w.record('sched', {
     ...zeroRecord('sched'),
@@ -128,6 +142,7 @@ function taskState(t: Task): RecordValue<'task'>['state'] {
 
 function writeTask(ctx: CheckpointContext, t: Task): void {
   const { w } = ctx;
+  ctx.taskPid = t.tid;
   const leader = t.tid === t.proc.pid;
   w.record('task', {
     ...zeroRecord('task'), state: taskState(t), exit_state: 'none', exit_signal: leader ? t.proc.exitSignal : 0,

@@ -4,6 +4,7 @@ import type { ImageItem, RecordName, RecordValue, FieldRecordName } from '../../
 import type { ObjType } from '../../crfs/image/record-spec';
 import type { Kernel } from '../kernel';
 import type { PagePins } from '../mm/page';
+import type { ParentCapture } from './incremental';
 
 /** A checkpoint that cannot be taken (an unsupported object, a resource shared with the outside). */
 export class CheckpointError extends Error {
@@ -19,13 +20,17 @@ export class CheckpointError extends Error {
 export class CheckpointContext {
   private readonly refs = new Map<object, number>();
   private nextRef = 1;
+  /** The task whose records are being written: the mm it writes first is named by this pid (pgref). */
+  taskPid = 0;
 
   /**
    * @param pins copy mode: every page view handed to the writer is held here (or copied, for
    *   shared mappings) so it keeps its captured bytes while the container runs on; null when the
    *   container stays frozen for as long as the views are used (push and lazy modes).
+   * @param parent an incremental checkpoint's parent: private anonymous pages it still holds are
+   *   written as pgref records (mm/checkpoint-incremental.ts); null for a complete image.
    */
-  constructor(readonly k: Kernel, readonly w: RecordWriter, readonly pins: PagePins | null = null) {}
+  constructor(readonly k: Kernel, readonly w: RecordWriter, readonly pins: PagePins | null = null, readonly parent: ParentCapture | null = null) {}
 
   /**
    * The objref of `obj`, writing it first if this is its first sight: `writeDeps` writes objects the

@@ -14,6 +14,7 @@ import { adoptImagePages } from '../mm/checkpoint-restore';
 import { RestoredSignal, restoreTaskSignals } from '../signal/checkpoint';
 import { RestoreContext, RestoreError } from './context';
 import { RESTORERS } from './subsystems';
+import { resolveParentChain, setParentPages } from './incremental';
 import type { RestoredCred } from './task-objects';
 import { RB_DEADLINE, RB_INTERRUPTED } from './checkpoint';
 
@@ -25,6 +26,16 @@ export interface RestoreOptions {
    * those pages do. Without it the image is only read, and may be reused (restored again, compared).
    */
   readonly adoptImage?: boolean;
+  /**
+   * An incremental image's parent chain: the images its pgref records resolve in, in any order
+   * (matched by the parent records' id, checksum and length). Only read, never adopted.
+   */
+  readonly parents?: readonly Uint8Array[];
+  /**
+   * CRC-32 of the image's first `end` bytes, from whoever read it (readSummedFd checksums on another
+   * thread while reading): the tail checksum is checked against it instead of checksumming again.
+   */
+  readonly crcOf?: (end: number) => number;
 }
 
 /**
@@ -37,11 +48,13 @@ export function restoreKernel(image: Uint8Array, opts: KernelOptions = {}, how: 
   // A given-away image is read as a plain Uint8Array, so the page views the reader makes are ones
   // the pool can keep as its pages' own (a Buffer's would not do: its slice() shares memory).
   const bytes = how.adoptImage === true ? new Uint8Array(image.buffer, image.byteOffset, image.byteLength) : image;
-  const items = readImageItems(bytes);
+  const items = readImageItems(bytes, how.crcOf ? { prefixCrc: how.crcOf } : {});
   refuseFailedCheckpoint(items);
+  const parentPages = resolveParentChain(items, how.parents ?? []);
   const k = new Kernel(opts);
   const r = new RestoreContext(k, items, RESTORERS);
   if (how.adoptImage === true) adoptImagePages(r);
+  if (parentPages !== null) setParentPages(r, parentPages);
   restorePrologue(r);
   r.takeObjects();
   restoreRootfs(r);
@@ -71,6 +84,7 @@ function restorePrologue(r: RestoreContext): void {
   const why = checkHeadArch(arch);
   if (why) r.fail(archItem, why);
   const container = r.record('container');
+  if (r.at('parent')) r.record('parent');
   const sched = r.record('sched');
   const k = r.k;
   k.clock.idleNs = sched.idle_ns;

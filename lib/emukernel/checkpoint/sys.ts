@@ -1,6 +1,6 @@
 // sys_checkpoint and sys_restart as seed 000 defines them, called by the host on behalf of the container's owner.
-import * as fs from 'node:fs';
 import { FdSink } from '../../crfs/image/sinks';
+import { readSummedFd } from '../../crfs/image/read-file';
 import { EPERM, ESRCH } from '../errno';
 import type { Kernel, KernelOptions } from '../kernel';
 import { writeCheckpoint, CheckpointResult } from './checkpoint';
@@ -63,45 +63,7 @@ export function sysCheckpoint(k: Kernel, pid: number, fd: number, flags = CHECKP
 
 /** Restart from the image readable at host file descriptor `fd` (read whole, then validated). */
 export function sysRestart(fd: number, opts: KernelOptions = {}): Kernel {
+  const image = readSummedFd(fd);
   // The bytes were read for this restart alone, so its pages may keep them (no second copy).
-  return restoreKernel(readAllFd(fd), opts, { adoptImage: true });
-}
-
-/**
- * Everything readable at `fd`, from its current position. A regular file is read straight into one
- * buffer of its size (chunks joined afterwards would copy the image a second time); anything else,
- * and whatever a file gained since fstat, is read through a 1 MiB buffer and copied out.
- */
-function readAllFd(fd: number): Uint8Array {
-  const st = fs.fstatSync(fd);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  if (st.isFile() && st.size > 0) {
-    const whole = Buffer.allocUnsafeSlow(st.size);
-    while (total < whole.length) {
-      const n = readSome(fd, whole, total, whole.length - total);
-      if (n === 0) return whole.subarray(0, total);
-      total += n;
-    }
-    chunks.push(whole);
-  }
-  const buf = Buffer.allocUnsafe(1 << 20);
-  for (;;) {
-    const n = readSome(fd, buf, 0, buf.length);
-    if (n === 0) break;
-    chunks.push(Buffer.from(buf.subarray(0, n)));
-    total += n;
-  }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
-}
-
-/** One read at the fd's position; EAGAIN (a non-blocking pipe with nothing yet) is retried. */
-function readSome(fd: number, buf: Buffer, at: number, len: number): number {
-  for (;;) {
-    try {
-      return fs.readSync(fd, buf, at, len, null);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-    }
-  }
+  return restoreKernel(image.bytes, opts, { adoptImage: true, crcOf: image.crcOf });
 }

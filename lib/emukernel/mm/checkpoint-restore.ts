@@ -6,7 +6,9 @@ import { VDSO_BASE, mapVdso } from '../exec/vdso';
 import { MMAP_MIN_ADDR, TASK_SIZE } from './layout';
 import { Mm } from './mm';
 import { Page, PagePool, defaultPagePool } from './page';
+import { PageTable } from './page-table';
 import { vmFlagsFromLinux } from './checkpoint-vma';
+import { restorePageRefs } from './checkpoint-incremental';
 import { ShmObject, Vma, VM_SHARED } from './vma';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -51,7 +53,7 @@ export function restoreMm(r: RestoreContext, pool: PagePool = defaultPagePool): 
   const h = r.record('mm');
   if (h.exe_objref !== 0) r.fail(mmItem, 'exe_objref is not supported: crfs carries the executable path in mm_exe');
   if (h.brk < h.start_brk || h.brk > TASK_SIZE) r.fail(mmItem, `brk ${hex(h.brk)} outside ${hex(h.start_brk)}..${hex(TASK_SIZE)}`);
-  const pages = new Map<number, Page>();
+  const pages = new PageTable(pool);
   const mm = new Mm(pool, undefined, pages);
   mm.startBrk = h.start_brk;
   mm.brk = h.brk;
@@ -99,7 +101,7 @@ function restoreSegment(r: RestoreContext, pool: PagePool): void {
   table.set(it.value.objref, { shm, pages: s.size / PAGE_SIZE });
 }
 
-function restoreVma(r: RestoreContext, mm: Mm, pages: Map<number, Page>, pool: PagePool, v: RecordValue<'vma'>, item: ImageItem): void {
+function restoreVma(r: RestoreContext, mm: Mm, pages: PageTable, pool: PagePool, v: RecordValue<'vma'>, item: ImageItem): void {
   const range = `${hex(v.vm_start)}-${hex(v.vm_end)}`;
   if (v.vm_start % PAGE_SIZE !== 0 || v.vm_end % PAGE_SIZE !== 0 || v.vm_end <= v.vm_start) r.fail(item, `${range} is not a page-aligned range`);
   if (v.vm_start < MMAP_MIN_ADDR || v.vm_end > TASK_SIZE) r.fail(item, `${range} is outside user space ${hex(MMAP_MIN_ADDR)}-${hex(TASK_SIZE)}`);
@@ -158,11 +160,12 @@ function insertUnmerged(mm: Mm, v: Vma): void {
  * The page arrays of one VMA, up to its zero-count array. Returns how many pages it carried.
  * Private pages go into the mm's page table, segment pages into the segment; vDSO pages are skipped.
  */
-function restoreVmaPages(r: RestoreContext, pages: Map<number, Page>, pool: PagePool, v: RecordValue<'vma'>, seg: RestoredShm | null, vmaItem: ImageItem): number {
+function restoreVmaPages(r: RestoreContext, pages: PageTable, pool: PagePool, v: RecordValue<'vma'>, seg: RestoredShm | null, vmaItem: ImageItem): number {
   let count = 0;
   let last = -1;
   const firstVpn = v.vm_start / PAGE_SIZE;
   for (;;) {
+    if (r.at('pgref')) { const got = restorePageRefs(r, pages, pool, v, last, vmaItem); count += got.n; last = got.last; continue; }
     const arrItem = r.peek();
     const n = r.record('pgarr').nr_pages;
     if (n === 0) return count;

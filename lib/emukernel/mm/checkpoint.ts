@@ -36,8 +36,9 @@ import type { CheckpointContext, ObjectRestorer } from '../checkpoint/context';
 import { E2BIG, EINVAL } from '../errno';
 import { fitVmaName, linuxVmFlags, vmaTypeOf } from './checkpoint-vma';
 import { restoreMm } from './checkpoint-restore';
+import { writeAnonPagesIncremental } from './checkpoint-incremental';
 import type { Mm } from './mm';
-import type { PagePins } from './page';
+import type { PageLookup } from './page-table';
 import type { MappedFile, ShmObject, Vma } from './vma';
 
 /** auxv pairs the mm record may hold (AT_VECTOR_SIZE words). */
@@ -88,18 +89,25 @@ function writeMm(ctx: CheckpointContext, mm: Mm): void {
   });
   w.record('mm_exe', { path_len: mm.exePath === '' ? 0 : utf8.encode(mm.exePath).length + 1 });
   if (mm.exePath !== '') w.string(mm.exePath);
+  // Copy mode reads the pages through a snapshot of the page table, which keeps them as they are
+  // now (O(leaves); it also drops the harts' writable views, so the next write faults and copies);
+  // otherwise the container stays frozen while the pages are read, so the live table will do.
+  let lookup: PageLookup = mm.pageLookup;
+  if (ctx.pins !== null) {
+    const snap = mm.snapshotPages();
+    ctx.pins.holdTable(snap, ctx.taskPid);
+    lookup = snap;
+  }
   let vdso = 0;
   for (const v of vmas) {
     const type = vmaTypeOf(v);
     if (type === 'vdso') vdso = v.start;
-    writeVma(ctx, mm, v, type);
+    writeVma(ctx, lookup, v, type);
   }
   w.record('mm_context', { vdso });
-  // Harts may hold writable views of pages just pinned: make the next write fault and copy.
-  if (ctx.pins !== null) mm.invalidateViews();
 }
 
-function writeVma(ctx: CheckpointContext, mm: Mm, v: Vma, type: RecordValue<'vma'>['vma_type']): void {
+function writeVma(ctx: CheckpointContext, lookup: PageLookup, v: Vma, type: RecordValue<'vma'>['vma_type']): void {
   const { w } = ctx;
   let ino = 0, inoSize = 0;
   if (v.shm !== null) {
@@ -113,11 +121,11 @@ function writeVma(ctx: CheckpointContext, mm: Mm, v: Vma, type: RecordValue<'vma
     name: fitVmaName(v.name),
   });
   const out = new PageBatch(ctx);
-  const pins = ctx.pins;
-  if (type === 'anon') {
-    writeAnonPages(ctx, mm, v, pins);
+  if (ctx.parent !== null && type === 'anon') writeAnonPagesIncremental(ctx, lookup, v);
+  else if (type === 'anon') {
+    writeAnonPages(ctx, lookup, v);
   } else if (type === 'file') {
-    writeFilePages(mm, v, v.file as MappedFile, out, pins);
+    writeFilePages(lookup, v, v.file as MappedFile, out);
   } else if (type === 'shm_anon') {
     writeShmPages(ctx, v, v.shm as ShmObject, out);
   }
@@ -126,33 +134,15 @@ function writeVma(ctx: CheckpointContext, mm: Mm, v: Vma, type: RecordValue<'vma
 }
 
 /**
- * The present pages of a private anonymous VMA, in address order (held in `pins` in copy mode),
- * gathered whole before the writer sees any. Looked up between the writer's megabyte writes, which
- * push the page table out of cache, the lookups took twice as long; gathered, a 1 GiB VMA costs two
- * arrays of 262,144 references (the pages are views, never copied). A dense VMA is walked with
- * presentPage, without the [vpn, page] pair and generator step mm.presentPages costs per page; a
- * sparse one (presentPages's own test) goes through presentPages, which sorts the present pages.
+ * The present pages of a private anonymous VMA, in address order: counted now (O(leaves)), and
+ * enumerated when the writer wants them, as views of the pages (never copies). A writer of bytes
+ * wants them at once; a live tree only when someone reads the VMA, so a capture costs the same for
+ * 16 MiB and 1 GiB (copy mode reads them through its snapshot, which nothing changes).
  */
-function writeAnonPages(ctx: CheckpointContext, mm: Mm, v: Vma, pins: PagePins | null): void {
+function writeAnonPages(ctx: CheckpointContext, lookup: PageLookup, v: Vma): void {
   const first = v.start / PAGE_SIZE, end = v.end / PAGE_SIZE;
-  const addrs: number[] = [], views: Uint8Array[] = [];
-  if (end - first > mm.presentCount * 4) {
-    for (const [vpn, p] of mm.presentPages(v)) {
-      if (pins !== null) pins.hold(mm.pool, p);
-      addrs.push(vpn * PAGE_SIZE);
-      views.push(p.bytes);
-    }
-  } else {
-    for (let vpn = first; vpn < end; vpn++) {
-      const p = mm.presentPage(vpn);
-      if (p === undefined) continue;
-      if (pins !== null) pins.hold(mm.pool, p);
-      addrs.push(vpn * PAGE_SIZE);
-      views.push(p.bytes);
-    }
-  }
   // The writer cuts them into arrays of at most MAX_PAGES_PER_ARRAY.
-  if (addrs.length > 0) ctx.w.pages(addrs, views);
+  ctx.w.pagesFrom(lookup.countIn(first, end), () => lookup.collect(first, end, PAGE_SIZE));
 }
 
 /**
@@ -179,12 +169,11 @@ class PageBatch {
 }
 
 /** Every page of a private file mapping: the mm's own where present, else the file's bytes now. */
-function writeFilePages(mm: Mm, v: Vma, file: MappedFile, out: PageBatch, pins: PagePins | null): void {
+function writeFilePages(lookup: PageLookup, v: Vma, file: MappedFile, out: PageBatch): void {
   const first = v.start / PAGE_SIZE, end = v.end / PAGE_SIZE;
   for (let vpn = first; vpn < end; vpn++) {
-    const p = mm.presentPage(vpn);
+    const p = lookup.get(vpn);
     if (p !== undefined) {
-      pins?.hold(mm.pool, p);
       out.add(vpn * PAGE_SIZE, p.bytes);
       continue;
     }

@@ -2,6 +2,7 @@
 import { MemoryBus, PAGE_SIZE } from '../../arch/riscv64/bus';
 import { MMAP_BASE, TASK_SIZE } from './layout';
 import { Page, PagePool, defaultPagePool } from './page';
+import { PageLookup, PageTable, PageTableSnapshot } from './page-table';
 import { PROT_EXEC, PROT_READ, PROT_WRITE, Vma, VM_SHARED } from './vma';
 import { VmaList } from './vma-list';
 
@@ -41,11 +42,11 @@ export class Mm implements MemoryBus {
   cowCopies = 0;
   readonly vmas: VmaList;
   /** vpn -> page: present pages only; an absent page in a mapped range is created on first touch. */
-  private readonly pages: Map<number, Page>;
+  private readonly pages: PageTable;
 
-  constructor(readonly pool: PagePool = defaultPagePool, vmas?: VmaList, pages?: Map<number, Page>) {
+  constructor(readonly pool: PagePool = defaultPagePool, vmas?: VmaList, pages?: PageTable) {
     this.vmas = vmas ?? new VmaList();
-    this.pages = pages ?? new Map();
+    this.pages = pages ?? new PageTable(pool);
   }
 
   // ---- MemoryBus: the CPU's miss path -------------------------------------------------------
@@ -79,7 +80,7 @@ export class Mm implements MemoryBus {
     if (v === null || (v.prot & PROT_WRITE) === 0) return null;
     const p = this.pages.get(vpn);
     if (p === undefined) return this.faultIn(vpn, v);
-    if (p.refs > 1 && (v.flags & VM_SHARED) === 0) return this.breakCow(vpn, p);
+    if ((v.flags & VM_SHARED) === 0 && (p.refs > 1 || this.pages.isShared(vpn))) return this.breakCow(vpn, p);
     return p;
   }
 
@@ -97,11 +98,13 @@ export class Mm implements MemoryBus {
     return p;
   }
 
-  /** A private write to a page someone else also holds: give this mm its own copy. */
+  /** A private write to a page someone else also holds (itself, or its leaf of the page table): give this mm its own copy. */
   private breakCow(vpn: number, p: Page): Page {
+    // A private copy of a shared leaf takes a reference on p, so p.refs > 1 from here on.
+    this.pages.unshare(vpn);
     const copy = this.pool.allocCopy(p);
-    this.pool.put(p);
     this.pages.set(vpn, copy);
+    this.pool.put(p);
     this.cowCopies++;
     // The old view may sit in any hart's read cache for this mm.
     this.generation++;
@@ -303,7 +306,7 @@ export class Mm implements MemoryBus {
     const v = this.vmas.find(vpn * PAGE_SIZE) as Vma;
     const p = this.pages.get(vpn);
     if (p === undefined) return this.faultIn(vpn, v);
-    if (p.refs > 1 && !v.shared) return this.breakCow(vpn, p);
+    if (!v.shared && (p.refs > 1 || this.pages.isShared(vpn))) return this.breakCow(vpn, p);
     return p;
   }
 
@@ -321,38 +324,33 @@ export class Mm implements MemoryBus {
 
   /** Every present page of `v`, in address order, as [vpn, page]. For checkpoints and mincore. */
   *presentPages(v: Vma): IterableIterator<[number, Page]> {
-    const first = v.start / PAGE_SIZE, end = v.end / PAGE_SIZE;
-    if (end - first <= this.pages.size * 4) {
-      for (let vpn = first; vpn < end; vpn++) {
-        const p = this.pages.get(vpn);
-        if (p !== undefined) yield [vpn, p];
-      }
-      return;
-    }
-    const vpns: number[] = [];
-    for (const vpn of this.pages.keys()) if (vpn >= first && vpn < end) vpns.push(vpn);
-    vpns.sort((a, b) => a - b);
-    for (const vpn of vpns) yield [vpn, this.pages.get(vpn) as Page];
+    for (const vpn of this.pages.vpnsIn(v.start / PAGE_SIZE, v.end / PAGE_SIZE)) yield [vpn, this.pages.get(vpn) as Page];
+  }
+
+  /**
+   * The live page table, read-only, for a checkpoint of a frozen container (push and lazy modes:
+   * nothing changes it until the container thaws).
+   */
+  get pageLookup(): PageLookup {
+    return this.pages;
+  }
+
+  /**
+   * The page table as it is now, kept whatever this mm does next (copy mode): O(leaves), no page
+   * touched. Harts' writable views are dropped, so the next write by a task faults and copies.
+   */
+  snapshotPages(): PageTableSnapshot {
+    const s = this.pages.snapshot();
+    this.generation++;
+    return s;
   }
 
   /** Drop the page-table entries for [startVpn, endVpn) (their contents are gone for this mm). */
   dropPages(startVpn: number, endVpn: number): void {
     let dropped = false;
-    if (endVpn - startVpn <= this.pages.size) {
-      for (let vpn = startVpn; vpn < endVpn; vpn++) {
-        const p = this.pages.get(vpn);
-        if (p === undefined) continue;
-        this.pages.delete(vpn);
-        this.pool.put(p);
-        dropped = true;
-      }
-    } else {
-      for (const [vpn, p] of this.pages) {
-        if (vpn < startVpn || vpn >= endVpn) continue;
-        this.pages.delete(vpn);
-        this.pool.put(p);
-        dropped = true;
-      }
+    for (const vpn of this.pages.vpnsIn(startVpn, endVpn)) {
+      this.pool.put(this.pages.take(vpn) as Page);
+      dropped = true;
     }
     if (dropped) this.generation++;
   }
@@ -360,8 +358,7 @@ export class Mm implements MemoryBus {
   /** Move the entries for `count` pages from `fromVpn` to `toVpn` (mremap); the ranges must not overlap. */
   movePages(fromVpn: number, count: number, toVpn: number): void {
     const moved: [number, Page][] = [];
-    for (const [vpn, p] of this.presentPages(new Vma(fromVpn * PAGE_SIZE, (fromVpn + count) * PAGE_SIZE, 0, 0, ''))) moved.push([vpn, p]);
-    for (const [vpn] of moved) this.pages.delete(vpn);
+    for (const vpn of this.pages.vpnsIn(fromVpn, fromVpn + count)) moved.push([vpn, this.pages.take(vpn) as Page]);
     for (const [vpn, p] of moved) this.pages.set(vpn - fromVpn + toVpn, p);
     this.generation++;
   }
@@ -385,17 +382,13 @@ export class Mm implements MemoryBus {
   // ---- fork and teardown ----------------------------------------------------------------------
 
   /**
-   * A copy-on-write duplicate for fork: every present page is shared (refs bumped) and no page is
-   * copied now. Private pages are copied by whichever side writes first; MAP_SHARED pages stay
+   * A copy-on-write duplicate for fork: every present page is shared (through shared leaves of the
+   * page table, see page-table.ts) and no page is copied now. Private pages are copied by whichever side writes first; MAP_SHARED pages stay
    * shared. Bumps this mm's generation, since its harts may hold writable views of now-shared pages.
    */
   fork(): Mm {
-    const pages = new Map<number, Page>();
-    for (const [vpn, p] of this.pages) {
-      p.refs++;
-      pages.set(vpn, p);
-    }
-    const c = new Mm(this.pool, this.vmas.clone(), pages);
+    // The two tables share every leaf: O(leaves); the first change on either side copies the leaf.
+    const c = new Mm(this.pool, this.vmas.clone(), new PageTable(this.pool, this.pages));
     c.startBrk = this.startBrk;
     c.brk = this.brk;
     c.mmapBase = this.mmapBase;
@@ -410,7 +403,6 @@ export class Mm implements MemoryBus {
   /** Drop one user; the last one frees every page and backing reference. */
   release(): void {
     if (--this.users > 0) return;
-    for (const p of this.pages.values()) this.pool.put(p);
     this.pages.clear();
     for (const v of this.vmas.clear()) v.releaseBacking();
     this.generation++;

@@ -1,5 +1,6 @@
 // Physical pages: 4 KiB slices of slab ArrayBuffers, reference-counted for copy-on-write and sharing.
 import { PAGE_SIZE } from '../../arch/riscv64/bus';
+import type { PageTableSnapshot } from './page-table';
 
 /** Pages per slab: 1 MiB per ArrayBuffer, so 1 GiB of guest memory is 1,024 buffers, not 262,144. */
 export const PAGES_PER_SLAB = 256;
@@ -12,7 +13,16 @@ export const PAGES_PER_SLAB = 256;
  */
 export class Page {
   refs = 1;
-  constructor(readonly bytes: Uint8Array, readonly view: DataView) {}
+  private dv: DataView | undefined;
+
+  /** `view` may be left out (a restored image's pages): it is made on first use, as most are never touched. */
+  constructor(readonly bytes: Uint8Array, view?: DataView) {
+    this.dv = view;
+  }
+
+  get view(): DataView {
+    return (this.dv ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, PAGE_SIZE));
+  }
 }
 
 /** Counters a test or `crfs info` can read; never consulted on the hot path. */
@@ -87,7 +97,7 @@ export class PagePool {
       // A plain Uint8Array view is kept as the page's own; anything else (a Buffer, whose slice()
       // would share memory, or a subclass) gets a plain view over the same bytes.
       const bytes = Object.getPrototypeOf(v) === Uint8Array.prototype ? v : new Uint8Array(buffer, byteOffset, PAGE_SIZE);
-      out[i] = new Page(bytes, new DataView(buffer, byteOffset, PAGE_SIZE));
+      out[i] = new Page(bytes);
     }
     this.stats.live += views.length;
     this.stats.carved += views.length;
@@ -139,17 +149,24 @@ function copyRun(srcs: readonly Uint8Array[], out: readonly Page[], from: number
 }
 
 /**
- * Pages a copy-mode checkpoint holds while the container runs on: each held page has one more
- * reference, so the first write by a task copies it (Mm.breakCow) and the checkpoint keeps the
- * bytes it captured. `release` drops them all. Shared mappings never copy on write, so their
+ * Pages a copy-mode checkpoint holds while the container runs on: whole page tables as snapshots
+ * (holdTable: O(leaves), see page-table.ts) or single pages (hold). Either way a held page has one
+ * more holder, so the first write by a task copies it (Mm.breakCow) and the checkpoint keeps the
+ * bytes it captured. `release` lets them all go. Shared mappings never copy on write, so their
  * pages are copied at capture time instead (see mm/checkpoint.ts).
  */
 export class PagePins {
   private readonly held: { pool: PagePool; page: Page }[] = [];
+  private readonly tables: PageTableSnapshot[] = [];
+  /** The held tables by the pid an image names their mm by (see checkpoint/incremental.ts). */
+  private readonly byPid = new Map<number, PageTableSnapshot>();
   private released = false;
 
+  /** Pages held, one by one or in held tables. */
   get count(): number {
-    return this.held.length;
+    let n = this.held.length;
+    for (const t of this.tables) n += t.size;
+    return n;
   }
 
   hold(pool: PagePool, page: Page): void {
@@ -158,12 +175,30 @@ export class PagePins {
     this.held.push({ pool, page });
   }
 
+  /** Takes over `snapshot` (released with the pins), the page table of the mm named by `pid`. */
+  holdTable(snapshot: PageTableSnapshot, pid: number): void {
+    if (this.released) {
+      snapshot.release();
+      throw new Error('PagePins: already released');
+    }
+    this.tables.push(snapshot);
+    this.byPid.set(pid, snapshot);
+  }
+
+  /** The held page table of the mm named by `pid`, until release. */
+  tableOf(pid: number): PageTableSnapshot | undefined {
+    return this.byPid.get(pid);
+  }
+
   /** Drops every held reference (idempotent). */
   release(): void {
     if (this.released) return;
     this.released = true;
     for (const { pool, page } of this.held) pool.put(page);
     this.held.length = 0;
+    for (const t of this.tables) t.release();
+    this.tables.length = 0;
+    this.byPid.clear();
   }
 }
 
