@@ -4,8 +4,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CollectSink } from '../../lib/crfs/image/codec';
-import { writeCheckpoint } from '../../lib/emukernel/checkpoint/checkpoint';
 import { restoreKernel } from '../../lib/emukernel/checkpoint/restart';
 import { sysRestart } from '../../lib/emukernel/checkpoint/sys';
 import { MemoryHostIo } from '../../lib/emukernel/fs/memory-host-io';
@@ -15,8 +13,8 @@ import { Mm } from '../../lib/emukernel/mm/mm';
 import { MAP_ANONYMOUS, MAP_PRIVATE, mapRegion } from '../../lib/emukernel/mm/ops';
 import { PagePool } from '../../lib/emukernel/mm/page';
 import { PROT_READ, PROT_WRITE } from '../../lib/emukernel/mm/vma';
-import { EXAMPLES_DIR } from '../examples/harness';
 import { P, loadMms, saveMms } from './mm-image';
+import { Outcome, bigmemImage } from './bigmem-image';
 
 const RW = PROT_READ | PROT_WRITE;
 
@@ -83,34 +81,6 @@ test('restoreMm without adoption copies: writes to the restored memory leave the
   t.true(saved.image.equals(pristine));
 });
 
-interface Outcome { stdout: string; status: number; instructions: number }
-
-/** bigmem cut at 40% of its run (inside its write and checksum loops): the image, the output so far, and the whole run. */
-async function bigmemImage(): Promise<{ image: Buffer; before: string; whole: Outcome }> {
-  const host = path.join(EXAMPLES_DIR, 'bigmem');
-  const boot = (): { k: Kernel; io: MemoryHostIo } => {
-    const io = new MemoryHostIo();
-    const k = new Kernel({ hostIo: io });
-    k.importHostFile(host, host);
-    k.spawnInit({ path: host, argv: [host], envp: ['PATH=/bin'], cwd: '/tmp' });
-    return { k, io };
-  };
-  const plain = boot();
-  const r = await plain.k.runToCompletion();
-  const whole = { stdout: plain.io.text(1), status: r.status, instructions: r.instructions };
-  const cut = boot();
-  let image: Buffer = Buffer.alloc(0), before = '';
-  cut.k.scheduler.instructionTarget = Math.floor(r.instructions * 0.4);
-  cut.k.scheduler.onInstructionTarget = () => {
-    cut.k.scheduler.freeze();
-    const sink = new CollectSink();
-    writeCheckpoint(cut.k, sink, { id: 1 });
-    image = sink.bytes();
-    before = cut.io.text(1);
-  };
-  await cut.k.scheduler.runWhile(() => image.length === 0);
-  return { image, before, whole };
-}
 
 async function runOn(k: Kernel, io: MemoryHostIo): Promise<Outcome> {
   const r = await k.runToCompletion();

@@ -1,44 +1,15 @@
 // Copy mode: a capture with pinned pages keeps the state of its instruction while the container runs on.
 import test from 'ava';
-import * as path from 'node:path';
-import { writeCheckpoint, writeCheckpointWith } from '../../lib/emukernel/checkpoint/checkpoint';
-import { MemoryHostIo } from '../../lib/emukernel/fs/memory-host-io';
-import { Kernel } from '../../lib/emukernel/kernel';
+import { writeCheckpointWith } from '../../lib/emukernel/checkpoint/checkpoint';
 import { PagePins, defaultPagePool } from '../../lib/emukernel/mm/page';
 import { CollectSink } from '../../lib/crfs/image/codec';
 import { ItemWriter } from '../../lib/crfs/image/item-writer';
 import { emitModel } from '../../lib/crfs/tree/emit-image';
 import { parseModel } from '../../lib/crfs/tree/parse-image';
 import { WriterRecordSink } from '../../lib/crfs/tree/sinks';
-import { EXAMPLES_DIR } from '../examples/harness';
 import { CutRng, SEED } from '../restart/harness';
+import { CASES, Run, boot, plain, pushAt } from './incremental-harness';
 
-interface Run { stdout: string; status: number; instructions: number }
-
-function boot(name: string, args: string[]): { k: Kernel; io: MemoryHostIo } {
-  const io = new MemoryHostIo();
-  const k = new Kernel({ hostIo: io });
-  const host = path.join(EXAMPLES_DIR, name);
-  k.importHostFile(host, host);
-  k.spawnInit({ path: host, argv: [host, ...args], envp: ['PATH=/bin'], cwd: '/tmp' });
-  return { k, io };
-}
-
-/** Push mode at `cut`: the image bytes, then the run carries on to its end. */
-async function pushAt(name: string, args: string[], cut: number): Promise<Buffer> {
-  const { k } = boot(name, args);
-  let image: Buffer = Buffer.alloc(0);
-  k.scheduler.instructionTarget = cut;
-  k.scheduler.onInstructionTarget = () => {
-    k.scheduler.freeze();
-    const sink = new CollectSink();
-    writeCheckpoint(k, sink, { id: 1 });
-    image = sink.bytes();
-    k.scheduler.thaw();
-  };
-  await k.runToCompletion();
-  return image;
-}
 
 /** Copy mode at `cut`: capture with pins, thaw at once, run to the end, and only then encode the capture. */
 async function copyAt(name: string, args: string[], cut: number): Promise<{ image: Buffer; run: Run; pinned: number; cowCopies: number }> {
@@ -61,19 +32,7 @@ async function copyAt(name: string, args: string[], cut: number): Promise<{ imag
   return { image: sink.bytes(), run: { stdout: io.text(1), status: r.status, instructions: r.instructions }, pinned, cowCopies };
 }
 
-async function plain(name: string, args: string[]): Promise<Run> {
-  const { k, io } = boot(name, args);
-  const r = await k.runToCompletion();
-  return { stdout: io.text(1), status: r.status, instructions: r.instructions };
-}
 
-const CASES: [string, string[]][] = [
-  ['pipeline', ['300', '/tmp/out']],
-  ['threads', []],
-  ['bigmem', []],
-  ['signals', []],
-  ['fileio', ['/tmp/fileio.d']],
-];
 
 for (const [name, args] of CASES) {
   test(`${name}: a copy-mode capture encodes to the push-mode image of its instruction after the program ran on`, async (t) => {
@@ -83,7 +42,7 @@ for (const [name, args] of CASES) {
     for (let i = 0; i < 3; i++) {
       const cut = rng.cut(base.instructions);
       const why = `[CRFS_SEED=${SEED} ${name} cut ${cut}]`;
-      const push = await pushAt(name, args, cut);
+      const push = await pushAt(name, args, cut, 1);
       const copy = await copyAt(name, args, cut);
       t.true(copy.image.equals(push), `the capture kept the state of the cut ${why}`);
       t.deepEqual(copy.run, base, `copy mode does not change the run ${why}`);

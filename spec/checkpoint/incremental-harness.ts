@@ -17,6 +17,15 @@ import type { CutRng } from '../restart/harness';
 
 export interface Run { stdout: string; status: number; instructions: number }
 
+/** The examples the copy-mode and incremental tests cut, with their arguments. */
+export const CASES: [string, string[]][] = [
+  ['pipeline', ['300', '/tmp/out']],
+  ['threads', []],
+  ['bigmem', []],
+  ['signals', []],
+  ['fileio', ['/tmp/fileio.d']],
+];
+
 export function boot(name: string, args: string[]): { k: Kernel; io: MemoryHostIo } {
   const io = new MemoryHostIo();
   const k = new Kernel({ hostIo: io });

@@ -1,7 +1,7 @@
 // Pre-dumps and incremental checkpoints: a chain of copy-mode captures, each child naming its parent's unchanged pages, restarts at random cuts.
 import test from 'ava';
 import { writeCheckpoint, writeCheckpointWith } from '../../lib/emukernel/checkpoint/checkpoint';
-import { Run, boot, chainAt, count, cutsOf, plain, pushAt } from './incremental-harness';
+import { CASES, Run, boot, chainAt, count, cutsOf, plain, pushAt } from './incremental-harness';
 import { CheckpointError, RestoreError } from '../../lib/emukernel/checkpoint/context';
 import { captureParent, indexImagePages } from '../../lib/emukernel/checkpoint/incremental';
 import { restoreKernel } from '../../lib/emukernel/checkpoint/restart';
@@ -23,13 +23,6 @@ async function restartRun(image: Buffer, parents: Buffer[]): Promise<Run> {
   return { stdout: io.text(1), status: r.status, instructions: r.instructions };
 }
 
-const CASES: [string, string[]][] = [
-  ['pipeline', ['300', '/tmp/out']],
-  ['threads', []],
-  ['bigmem', []],
-  ['signals', []],
-  ['fileio', ['/tmp/fileio.d']],
-];
 
 for (const [name, args] of CASES) {
   test(`${name}: restart from an incremental image and its pre-dump continues the run (random cut pairs)`, async (t) => {
