@@ -44,11 +44,11 @@ export interface MountTiming {
  * child; resolves with the checkpoint still mounted (the caller ends it).
  */
 export async function timedLiveCheckpoint(
-  c: Container, mode: LiveMode, mount: string, probe: HostProbe, parent: LiveCheckpoint | null = null,
+  c: Container, mode: LiveMode, mount: string, probe: HostProbe, parent: LiveCheckpoint | null = null, serve: 'here' | 'process' = 'here',
 ): Promise<{ lc: LiveCheckpoint; timing: MountTiming }> {
   const t0 = nowNs();
   const seen = probe.when(path.join(mount, 'done'));
-  const lc = await startLiveCheckpoint(c.k, { mount, mode, parent });
+  const lc = await startLiveCheckpoint(c.k, { mount, mode, parent, serve });
   const at = await seen;
   const r = lc.report;
   return { lc, timing: { visibleMs: Number(at - t0) / 1e6, mountMs: r.mount_ms, downtimeMs: r.downtime_ms, bytes: r.bytes } };
@@ -83,7 +83,9 @@ export interface Mirror {
  * (never through the mount), hard links as separate files. The contents are one filled buffer: not
  * zeros, since an untouched zero buffer is the kernel's one zero page, which copies from cache.
  */
-export function mirrorOf(sb: Superblock): Mirror {
+export function mirrorOf(served: Superblock | null): Mirror {
+  if (served === null) throw new Error('mirrorOf: the checkpoint is served by another process');
+  const sb = served;
   const dirs: string[] = ['/'];
   const sizes = new Map<string, number>();
   let bytes = 0, biggest = 0;

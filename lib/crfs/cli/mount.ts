@@ -1,11 +1,15 @@
 // `crfs mount [--allow-other] IMAGE DIR`: serve a stored blob, tar or tree read-only at DIR until unmounted or signalled.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { CliError, EXIT_FAILURE, describeError } from './errors';
 import { readImageSource } from './image-source';
 
 export interface MountCliOptions {
   /** Let other users see the mount; the kernel then enforces each file's mode and owner. */
   allowOther?: boolean;
+  /** A `done` file first in the root: writing 1 to it unmounts (a checkpoint served for another process). */
+  done?: boolean;
+  /** Unmount when stdin reaches its end: the process that asked for this mount is gone. */
+  lifeline?: boolean;
 }
 
 /**
@@ -16,21 +20,30 @@ export interface MountCliOptions {
  * --allow-other by a non-root user, when /etc/fuse.conf lacks user_allow_other).
  */
 export async function mountStoredImage(source: string, dir: string, opts: MountCliOptions = {}): Promise<number> {
-  const [{ cleanStaleMounts }, { mountImage }, { watchMount }] = await Promise.all([
-    import('../fs/mount-registry'), import('../tree/mount-image'), import('../live/mount-watch'),
+  const [{ cleanStaleMounts }, { mountImage }, { watchMount }, { controlFile }] = await Promise.all([
+    import('../fs/mount-registry'), import('../tree/mount-image'), import('../live/mount-watch'), import('../fs/node'),
   ]);
   await cleanStaleMounts();
   const image = await readImageSource(source, 'mount');
+  let finish: (why: 'done' | 'unmounted') => void = () => undefined;
+  // The handler runs inside FUSE's write: end only after the write has been answered.
+  const done = opts.done ? controlFile(() => setImmediate(() => finish('done'))) : undefined;
   let mounted;
   try {
-    ({ mounted } = await mountImage(image, dir, { allowOther: opts.allowOther === true }));
+    ({ mounted } = await mountImage(image, dir, { allowOther: opts.allowOther === true, done }));
   } catch (e) {
     throw new CliError(`mount: ${e instanceof Error && e.name === 'TreeError' ? `${source}: ` : `${dir}: `}${describeError(e)}`, EXIT_FAILURE);
   }
   const wait = watchMount(mounted.path, true);
+  finish = (why) => wait.finish(why);
+  if (opts.lifeline) {
+    process.stdin.on('end', () => finish('unmounted')).on('error', () => finish('unmounted')).resume();
+  }
   process.stdout.write(`${mounted.path}\n`);
-  await wait.ended;
+  const why = await wait.ended;
   wait.stop();
+  // The process this mount serves a checkpoint for learns why it ended.
+  if (opts.lifeline) process.stdout.write(`ended ${why}\n`);
   // Already gone when unmounted from outside: fusermount then fails, which is fine.
   await mounted.unmount().catch(() => undefined);
   return 0;
@@ -46,6 +59,8 @@ export function registerMountCommand(program: Command, finish: (status: number) 
     .argument('<dir>', 'mount point (created if missing)')
     .option('--allow-other', 'let other users see the mount (root, or user_allow_other in /etc/fuse.conf); '
       + 'file modes and owners are then enforced: memory and registers stay readable only by their task\'s uid')
+    .option('--done', 'put a done file in the root, as a live checkpoint has: writing 1 to it unmounts')
+    .addOption(new Option('--lifeline', 'unmount when stdin ends (crfs serving a checkpoint for another process)').hideHelp())
     .action(async (source: string, dir: string, opts: MountCliOptions) => {
       finish(await mountStoredImage(source, dir, opts));
     });

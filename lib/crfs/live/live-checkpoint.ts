@@ -8,9 +8,11 @@ import { PagePins } from '../../emukernel/mm/page';
 import { exitGroup } from '../../emukernel/proc/exit';
 import { controlFile } from '../fs/node';
 import type { Mounted } from '../fs/fuse-adapter';
+import type { Superblock } from '../fs/superblock';
 import { ItemWriter } from '../image/item-writer';
 import { mountImage } from '../tree/mount-image';
 import { MountEnd, watchMount } from './mount-watch';
+import { ApartMount, serveApart } from './serve-apart';
 
 const SIGKILL = 9;
 
@@ -38,6 +40,19 @@ export interface LiveCheckpointOptions {
    * its tar) carries only what changed. Restart then needs the parent's blob too (`--parent`).
    */
   readonly parent?: LiveCheckpoint | null;
+  /**
+   * Copy mode only. 'here' (default): this process serves the mount, between the container's
+   * slices. 'process': a child `crfs mount` serves the encoded capture on another core, so reading
+   * the mount never slows the container (see serve-apart.ts); it costs one encoding of the blob and
+   * a process start before the mount is visible.
+   */
+  readonly serve?: 'here' | 'process';
+}
+
+/** Where a live checkpoint is mounted; `superblock` is null when another process serves it. */
+export interface LiveMount {
+  readonly path: string;
+  readonly superblock: Superblock | null;
 }
 
 /** What `--report FILE` / `--json` hold for a mounted checkpoint (PRODUCT.md: id, mount, mode, downtime_ms, bytes). */
@@ -70,7 +85,7 @@ export interface LiveReport {
 }
 
 export interface LiveCheckpoint {
-  readonly mounted: Mounted;
+  readonly mounted: LiveMount;
   readonly report: LiveReport;
   /** Resolves once the checkpoint has ended (done, unmount, end()) and the mount is gone. Never rejects. */
   readonly ended: Promise<LiveReport>;
@@ -96,6 +111,7 @@ const msSince = (t: bigint): number => Math.round(Number(process.hrtime.bigint()
 export async function startLiveCheckpoint(k: Kernel, opts: LiveCheckpointOptions, rate = 0): Promise<LiveCheckpoint> {
   const init = k.init;
   if (!init || init.state !== 'alive') throw new Error('the container has no running init');
+  if (opts.serve === 'process' && opts.mode !== 'copy') throw new Error('only a copy-mode checkpoint can be served by another process');
   // The parent's blob is encoded (for its checksum) before the freeze: it is not downtime.
   const parent = opts.parent ? opts.parent.asParent().capture : null;
   const start = process.hrtime.bigint();
@@ -130,6 +146,40 @@ export async function startLiveCheckpoint(k: Kernel, opts: LiveCheckpointOptions
     setDowntime();
   }
 
+  let asParent: { capture: ParentCapture; image: Buffer } | null = null;
+  const parentOf = (): { capture: ParentCapture; image: Buffer } => {
+    if (pins === null) throw new Error(`checkpoint ${report.id} is lazy: only a copy-mode checkpoint can be a parent`);
+    if (report.ended !== null || pins.count === 0) throw new Error(`checkpoint ${report.id} has ended: its pages are released, so it cannot be a parent`);
+    asParent ??= captureParent(w.items, pins, parent);
+    return asParent;
+  };
+  const finishRun = (): void => {
+    pins?.release();
+    if (opts.kill) for (const p of [...k.processes.values()]) if (p.state === 'alive') exitGroup(k, p, SIGKILL);
+    if (!copy) setDowntime();
+    thaw();
+  };
+
+  if (opts.serve === 'process') {
+    let apart: ApartMount;
+    try {
+      fs.mkdirSync(opts.mount, { recursive: true });
+      apart = await serveApart(w.items, report.id, opts.mount, { allowOther: opts.allowOther });
+    } catch (e) {
+      pins?.release();
+      throw e;
+    }
+    report.mount = apart.path;
+    report.mount_ms = msSince(start);
+    if (pins !== null) asParent = captureParent(w.items, pins, parent, apart);
+    const ended = apart.ended.then((why) => {
+      report.ended = why;
+      finishRun();
+      return report;
+    });
+    return { mounted: { path: apart.path, superblock: null }, report, ended, end: (why) => apart.end(why), asParent: parentOf };
+  }
+
   // While the container runs on, serve this mount's requests within a millisecond, not ten.
   const unhold = copy ? k.scheduler.holdResponsive() : (): void => undefined;
   let onDone: () => void = () => undefined;
@@ -162,20 +212,8 @@ export async function startLiveCheckpoint(k: Kernel, opts: LiveCheckpointOptions
     mounted.superblock.invalidate(why);
     await mounted.unmount().catch(() => undefined);
     unhold();
-    pins?.release();
-    if (opts.kill) for (const p of [...k.processes.values()]) if (p.state === 'alive') exitGroup(k, p, SIGKILL);
-    if (!copy) setDowntime();
-    thaw();
+    finishRun();
     return report;
   })();
-  let asParent: { capture: ParentCapture; image: Buffer } | null = null;
-  return {
-    mounted, report, ended, end: (why) => wait.finish(why),
-    asParent: () => {
-      if (pins === null) throw new Error(`checkpoint ${report.id} is lazy: only a copy-mode checkpoint can be a parent`);
-      if (report.ended !== null || pins.count === 0) throw new Error(`checkpoint ${report.id} has ended: its pages are released, so it cannot be a parent`);
-      asParent ??= captureParent(w.items, pins, parent);
-      return asParent;
-    },
-  };
+  return { mounted, report, ended, end: (why) => wait.finish(why), asParent: parentOf };
 }

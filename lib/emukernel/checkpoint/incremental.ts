@@ -84,15 +84,22 @@ export function indexImagePages(items: readonly ImageItem[], parent: PageIndex |
  * the parent it was itself taken against (null for a complete image). Encodes the items once for
  * the checksum and returns those bytes too: they are the parent image restart will need.
  */
-export function captureParent(items: readonly ImageItem[], pins: PagePins, parent: ParentCapture | null): { capture: ParentCapture; readonly image: Buffer } {
+export function captureParent(
+  items: readonly ImageItem[], pins: PagePins, parent: ParentCapture | null, encoded?: { readonly checksum: number; readonly bytes: number },
+): { capture: ParentCapture; readonly image: Buffer } {
   const tail = items[items.length - 1];
   const container = items.find((i) => i.kind === 'record' && i.name === 'container');
   if (tail?.kind !== 'record' || tail.name !== 'tail' || container?.kind !== 'record' || container.name !== 'container') {
     throw new Error('captureParent: the items are not a whole image');
   }
-  // The checksum needs the bytes encoded, not kept: a child's capture comes once a second.
-  const end = new TailSink();
-  encodeItems(items, end);
+  // The checksum needs the bytes encoded, not kept: a child's capture comes once a second (and a
+  // caller that has encoded them already passes what it found).
+  let tailSum = encoded;
+  if (tailSum === undefined) {
+    const end = new TailSink();
+    encodeItems(items, end);
+    tailSum = { checksum: end.checksum(), bytes: end.length };
+  }
   const mms = new Set<number>();
   let taskPid = 0;
   for (const it of items) {
@@ -102,7 +109,7 @@ export function captureParent(items: readonly ImageItem[], pins: PagePins, paren
   }
   let pages: PageIndex | null = null;
   const capture: ParentCapture = {
-    id: container.value.checkpoint_id, checksum: end.checksum(), bytes: end.length, mms, pins,
+    id: container.value.checkpoint_id, checksum: tailSum.checksum, bytes: tailSum.bytes, mms, pins,
     get pages(): PageIndex {
       return (pages ??= indexImagePages(items, parent?.pages ?? null, 'parent capture'));
     },
@@ -122,7 +129,7 @@ export function captureParent(items: readonly ImageItem[], pins: PagePins, paren
 }
 
 /** A sink that keeps only the length and the last bytes: the tail's checksum is the image's last 4. */
-class TailSink implements ImageSink {
+export class TailSink implements ImageSink {
   length = 0;
   private last: Uint8Array = new Uint8Array(0);
   private prev: Uint8Array = new Uint8Array(0);
