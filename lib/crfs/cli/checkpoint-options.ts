@@ -12,6 +12,17 @@ export interface CheckpointCliOptions {
   then?: string;
   report?: string;
   exportRoot?: string;
+  /** `crfs run` only (addPreDumpOptions). */
+  preDumpAt?: string;
+  preDumpImage?: string;
+}
+
+/** A pre-dump before the checkpoint: a copy-mode capture whose blob the final (incremental) image names as its parent. */
+export interface PreDumpPlan {
+  /** At the first instruction boundary at or past this count (below CheckpointPlan.at). */
+  at: number;
+  /** Host file its blob is written to: restart needs it (`--parent FILE`). */
+  image: string;
 }
 
 /** What to do at the checkpoint point, once validated. */
@@ -28,6 +39,8 @@ export interface CheckpointPlan {
   then: 'stop' | 'continue';
   /** Host file for the JSON report, or null. */
   report: string | null;
+  /** With --pre-dump-at (push mode only): the final image is an incremental child of this pre-dump. */
+  preDump: PreDumpPlan | null;
 }
 
 /** Adds the shared options to `cmd` (the hidden --export-root included) and returns it. */
@@ -43,12 +56,33 @@ export function addCheckpointOptions(cmd: Command): Command {
     .addOption(new Option('--export-root <dir>').hideHelp());
 }
 
+/** Adds `crfs run`'s pre-dump options (a restarted container has no use for them yet) and returns `cmd`. */
+export function addPreDumpOptions(cmd: Command): Command {
+  return cmd
+    .option('--pre-dump-at <m>', 'with --checkpoint-at N and --image: take a pre-dump (copy-mode capture) once M < N instructions are retired; '
+      + 'the image at N then holds only what changed since (restart it with --parent PREDUMP)')
+    .option('--pre-dump-image <file>', 'with --pre-dump-at: write the pre-dump\'s blob to FILE');
+}
+
 /** A non-negative decimal instruction count; anything else is a usage error. */
-function parseCount(text: string): number {
+function parseCount(text: string, option = '--checkpoint-at'): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new CliError(`--checkpoint-at: '${text}' is not an instruction count (a non-negative integer)`, EXIT_USAGE);
+    throw new CliError(`${option}: '${text}' is not an instruction count (a non-negative integer)`, EXIT_USAGE);
   }
   return Number(text);
+}
+
+function parsePreDump(o: CheckpointCliOptions, at: number | null): PreDumpPlan | null {
+  if (o.preDumpAt === undefined) {
+    if (o.preDumpImage !== undefined) throw new CliError('--pre-dump-image needs --pre-dump-at M', EXIT_USAGE);
+    return null;
+  }
+  const m = parseCount(o.preDumpAt, '--pre-dump-at');
+  if (at === null) throw new CliError('--pre-dump-at needs --checkpoint-at N (the incremental checkpoint after it)', EXIT_USAGE);
+  if (o.mount !== undefined) throw new CliError('--pre-dump-at goes with --image; a mounted checkpoint cannot be incremental here', EXIT_USAGE);
+  if (o.preDumpImage === undefined) throw new CliError('--pre-dump-at needs --pre-dump-image FILE (the parent image restart will need)', EXIT_USAGE);
+  if (m >= at) throw new CliError(`--pre-dump-at ${m} must be below --checkpoint-at ${at}`, EXIT_USAGE);
+  return { at: m, image: o.preDumpImage };
 }
 
 /**
@@ -57,6 +91,7 @@ function parseCount(text: string): number {
  */
 export function parseCheckpointPlan(o: CheckpointCliOptions): CheckpointPlan | null {
   if (o.checkpointAt === undefined) {
+    parsePreDump(o, null);
     for (const [name, v] of [['--image', o.image], ['--mount', o.mount], ['--then', o.then], ['--report', o.report]] as const) {
       if (v !== undefined) throw new CliError(`${name} needs --checkpoint-at N`, EXIT_USAGE);
     }
@@ -64,14 +99,15 @@ export function parseCheckpointPlan(o: CheckpointCliOptions): CheckpointPlan | n
     return null;
   }
   const at = parseCount(o.checkpointAt);
+  const preDump = parsePreDump(o, at);
   if (o.image !== undefined && o.mount !== undefined) throw new CliError('--image and --mount exclude each other', EXIT_USAGE);
   if (o.mode !== undefined && o.mount === undefined) throw new CliError('--mode needs --mount DIR', EXIT_USAGE);
   if (o.mount !== undefined) {
     if (o.then !== undefined) throw new CliError('--then goes with --image; with --mount the program runs on once done is written', EXIT_USAGE);
-    return { at, image: null, mount: o.mount, mode: o.mode === 'copy' ? 'copy' : 'lazy', then: 'continue', report: o.report ?? null };
+    return { at, image: null, mount: o.mount, mode: o.mode === 'copy' ? 'copy' : 'lazy', then: 'continue', report: o.report ?? null, preDump };
   }
   if (o.image === undefined) throw new CliError('--checkpoint-at needs --image FILE or --mount DIR', EXIT_USAGE);
-  return { at, image: o.image, mount: null, mode: 'lazy', then: o.then === 'continue' ? 'continue' : 'stop', report: o.report ?? null };
+  return { at, image: o.image, mount: null, mode: 'lazy', then: o.then === 'continue' ? 'continue' : 'stop', report: o.report ?? null, preDump };
 }
 
 /**

@@ -12,6 +12,7 @@ export interface CheckpointCommandOptions {
   kill?: boolean;
   detach?: boolean;
   json?: boolean;
+  parent?: string;
 }
 
 const NO_HOST = 'no crfs host is running (crfs boot starts one)';
@@ -46,12 +47,14 @@ function parsePid(text: string): number {
  */
 export async function checkpointHosted(pidText: string, opts: CheckpointCommandOptions): Promise<number> {
   const pid = parsePid(pidText);
+  if (opts.parent !== undefined && opts.mode !== 'copy') throw new CliError('--parent needs --mode copy', EXIT_USAGE);
   const mode: LiveMode = opts.mode === 'copy' ? 'copy' : 'lazy';
   const rt = runtimeDirOrFail(false);
   const link = rt ? await HostLink.connect(rt.socket) : null;
   if (!link) throw new CliError(NO_HOST, EXIT_FAILURE);
   const mount = opts.mount === undefined ? null : absoluteMount(opts.mount);
-  link.send({ op: 'checkpoint', pid, mount, mode, kill: opts.kill === true, detach: opts.detach === true });
+  const parent = opts.parent === undefined ? null : absoluteMount(opts.parent);
+  link.send({ op: 'checkpoint', pid, mount, mode, kill: opts.kill === true, detach: opts.detach === true, parent });
   const first = await link.next();
   // A host that closes without answering was exiting: it had no container left.
   if (first === null) throw new CliError(NO_HOST, EXIT_FAILURE);
@@ -99,6 +102,8 @@ export function registerCheckpointCommand(program: Command, finish: (status: num
       + 'or copy (memory captured copy-on-write, the tasks run on at once)').choices(['lazy', 'copy']))
     .option('--kill', 'end the container when the checkpoint ends, instead of letting it run on')
     .option('--detach', 'return right after the mount is up; the checkpoint lives on until done or unmount')
+    .option('--parent <dir>', 'with --mode copy: an incremental checkpoint, child of the copy-mode checkpoint still mounted at DIR '
+      + '(same container): pages unchanged since it are references to it, so DIR\'s tar is needed to restart (crfs restart CHILD --parent PARENT)')
     .option('--json', 'print the checkpoint report (as crfs run --report writes it) as one JSON line after the mount path')
     .action(async (pid: string, opts: CheckpointCommandOptions) => {
       finish(await checkpointHosted(pid, opts));

@@ -6,7 +6,7 @@ import { ExecError } from '../../emukernel/errno';
 import type { Kernel } from '../../emukernel/kernel';
 import type { HostIo } from '../../emukernel/fs/host-io';
 import {
-  CheckpointCliOptions, addCheckpointOptions, checkOutputWritable, parseCheckpointPlan, prepareExportDir,
+  CheckpointCliOptions, addCheckpointOptions, addPreDumpOptions, checkOutputWritable, parseCheckpointPlan, prepareExportDir,
 } from './checkpoint-options';
 import { checkHostElf } from './elf-check';
 import { CliError } from './errors';
@@ -69,6 +69,7 @@ export async function runProgram(elf: string, args: string[], opts: RunOptions, 
   checkHostElf(elf);
   if (opts.stats !== undefined) checkOutputWritable('--stats', opts.stats);
   if (plan?.image != null) checkOutputWritable('--image', plan.image);
+  if (plan?.preDump) checkOutputWritable('--pre-dump-image', plan.preDump.image);
   if (plan?.report) checkOutputWritable('--report', plan.report);
   if (opts.exportRoot !== undefined) prepareExportDir(opts.exportRoot);
   const kernel = await bootProgram(elf, args, collectHostEnv(process.env), log);
@@ -85,7 +86,7 @@ export function registerRunCommand(program: Command, getLogger: () => Logger, fi
     .command('run')
     .description('boot a fresh emukernel and run ELF as its init with this terminal\'s stdio; exit with its status')
     .option('--stats <file>', 'write JSON run statistics (instructions, exit, ...) to FILE at exit');
-  addCheckpointOptions(cmd)
+  addPreDumpOptions(addCheckpointOptions(cmd))
     .argument('<elf>', 'a static riscv64 Linux executable')
     .argument('[args...]', 'arguments for the program')
     .passThroughOptions()

@@ -21,6 +21,8 @@ export interface CheckpointAsk {
   mount: string | null;
   mode: LiveMode;
   kill: boolean;
+  /** Incremental: a live copy-mode checkpoint of this container (HostedContainer.liveAt) the new one is a child of. */
+  parent?: LiveCheckpoint | null;
 }
 
 const STATE_NAMES: Record<string, string> = { runnable: 'running', blocked: 'sleeping', stopped: 'stopped' };
@@ -35,7 +37,11 @@ export class HostedContainer {
   /** Resolves with init's shell status (128 + signal when killed) once the container has ended. */
   readonly ended: Promise<number>;
   private running = true;
-  private live: LiveCheckpoint | 'starting' | null = null;
+  /** Its live checkpoints: more than one only while incremental children of a copy-mode parent live. */
+  private readonly lives = new Set<LiveCheckpoint>();
+  private starting = false;
+  /** Mount points of its checkpoints that have ended, so that `--parent` can say so. */
+  private readonly endedAt = new Set<string>();
   /** Checkpoint ids this container's kernel has handed out (startLiveCheckpoint takes the next). */
   private ids = 0;
   private readonly bootedAt = process.hrtime.bigint();
@@ -66,16 +72,27 @@ export class HostedContainer {
 
   /** Gone: ended, and no checkpoint of it lives on (a copy-mode mount may outlast the program). */
   get gone(): boolean {
-    return !this.running && this.live === null;
+    return !this.running && this.lives.size === 0 && !this.starting;
   }
 
   get alive(): boolean {
     return this.running && this.kernel.init?.state === 'alive';
   }
 
-  /** The mount point of its live checkpoint, if one is mounted. */
-  get mountPath(): string | null {
-    return this.live !== null && this.live !== 'starting' ? this.live.mounted.path : null;
+  /** The mount points of its live checkpoints. */
+  get mountPaths(): string[] {
+    return [...this.lives].map((l) => l.mounted.path);
+  }
+
+  /** Its live checkpoint mounted at `mount`, if any. */
+  liveAt(mount: string): LiveCheckpoint | null {
+    for (const l of this.lives) if (l.mounted.path === mount) return l;
+    return null;
+  }
+
+  /** Whether a checkpoint of it was mounted at `mount` and has ended. */
+  endedAtPath(mount: string): boolean {
+    return this.endedAt.has(mount) && this.liveAt(mount) === null;
   }
 
   /** Its live tasks for `crfs ps`, in pid order. */
@@ -87,13 +104,11 @@ export class HostedContainer {
       .map((t) => ({ pid: t.tid, init: this.initPid, state: frozen ? 'frozen' : (STATE_NAMES[t.state] ?? t.state), comm: t.comm }));
   }
 
-  /** Ends its live checkpoint as unmounting would, and resolves once it has ended. */
+  /** Ends its live checkpoints as unmounting would, and resolves once they have ended. */
   async endCheckpoint(why: 'SIGTERM' | 'SIGINT'): Promise<void> {
-    const live = this.live;
-    if (live !== null && live !== 'starting') {
-      live.end(why);
-      await live.ended;
-    }
+    const lives = [...this.lives];
+    for (const l of lives) l.end(why);
+    await Promise.all(lives.map((l) => l.ended));
   }
 
   /**
@@ -103,14 +118,21 @@ export class HostedContainer {
    */
   async checkpoint(ask: CheckpointAsk, hostMounts: readonly string[]): Promise<LiveCheckpoint> {
     if (!this.alive) throw new HostRequestError(`pid ${this.initPid} has exited`);
-    if (this.live !== null) {
-      const where = this.mountPath;
+    const parent = ask.parent ?? null;
+    // A second checkpoint alongside a live one only as its incremental child: that is what the parent's pins are kept for.
+    if (this.starting || (this.lives.size > 0 && parent === null)) {
+      const where = this.mountPaths[0];
       throw new HostRequestError(`pid ${this.initPid} is already being checkpointed${where ? ` (at ${where})` : ''}`);
+    }
+    if (parent !== null) {
+      if (!this.lives.has(parent)) throw new HostRequestError(`--parent ${parent.mounted.path}: not a live checkpoint of pid ${this.initPid}`);
+      if (parent.report.mode !== 'copy') throw new HostRequestError(`--parent ${parent.mounted.path}: a lazy-mode checkpoint; only a copy-mode one can be a parent`);
+      if (ask.mode !== 'copy') throw new HostRequestError('--parent needs --mode copy');
     }
     const mount = path.resolve(ask.mount ?? `/mnt/checkpoint-${this.ids + 1}`);
     const clash = hostMounts.find((m) => nested(mount, m));
     if (clash !== undefined) throw new HostRequestError(`${mount}: overlaps the live checkpoint mounted at ${clash}`);
-    this.live = 'starting';
+    this.starting = true;
     try {
       await cleanStaleMounts();
       if ((await listFuseMounts()).has(mountTablePath(mount))) throw new HostRequestError(`${mount}: already a mount point`);
@@ -118,15 +140,18 @@ export class HostedContainer {
       if (!this.alive) throw new HostRequestError(`pid ${this.initPid} has exited`);
       const secs = Number(process.hrtime.bigint() - this.bootedAt) / 1e9;
       this.ids++;
-      const live = await startLiveCheckpoint(this.kernel, { mount, mode: ask.mode, kill: ask.kill }, secs > 0 ? this.kernel.instructions / secs : 0);
-      this.live = live;
+      if (parent !== null && parent.report.ended !== null) throw new HostRequestError(`--parent ${parent.mounted.path}: checkpoint ${parent.report.id} has ended (its pages are released)`);
+      const live = await startLiveCheckpoint(this.kernel, { mount, mode: ask.mode, kill: ask.kill, parent }, secs > 0 ? this.kernel.instructions / secs : 0);
+      this.starting = false;
+      this.lives.add(live);
       void live.ended.then(() => {
-        this.live = null;
+        this.lives.delete(live);
+        this.endedAt.add(live.mounted.path);
         this.onChange();
       });
       return live;
     } catch (e) {
-      this.live = null;
+      this.starting = false;
       if (e instanceof HostRequestError) throw e;
       this.kernel.log.debug({ err: e }, 'checkpoint failed');
       throw new HostRequestError(e instanceof CheckpointError ? e.message : `${mount}: ${describeError(e)}`);

@@ -11,6 +11,7 @@ import { bootProgram } from '../cli/run';
 import { CliError, describeError } from '../cli/errors';
 import { FileHostIo } from './file-host-io';
 import { HostRequestError, HostedContainer } from './container';
+import type { LiveCheckpoint } from '../live/live-checkpoint';
 import { acquireLock, releaseLock } from './lock';
 import {
   BootRequest, CheckpointRequest, LineSplitter, Reply, Request, TaskRow, encodeMessage, parseRequest,
@@ -174,8 +175,9 @@ class Host {
       if (owner) throw new HostRequestError(`pid ${req.pid} is not a container's init (its container's init is ${owner.initPid})`);
       throw new HostRequestError(c ? `pid ${req.pid} has exited` : `no program booted in this host has pid ${req.pid}`);
     }
-    const mounts = [...this.containers.values()].map((x) => x.mountPath).filter((m): m is string => m !== null);
-    const live = await c.checkpoint({ mount: req.mount, mode: req.mode, kill: req.kill }, mounts);
+    const mounts = [...this.containers.values()].flatMap((x) => x.mountPaths);
+    const parent = req.parent === null ? null : this.parentAt(req.parent, c);
+    const live = await c.checkpoint({ mount: req.mount, mode: req.mode, kill: req.kill, parent }, mounts);
     this.log.info({ pid: req.pid, mount: live.mounted.path, mode: req.mode }, 'checkpoint mounted');
     client.send({ kind: 'mounted', mount: live.mounted.path, report: live.report });
     if (req.detach) {
@@ -184,6 +186,16 @@ class Host {
     }
     const report = await live.ended;
     client.end({ kind: 'ended', report });
+  }
+
+  /** The live checkpoint of `c` mounted at `mount`. Throws HostRequestError naming what `mount` is instead. */
+  private parentAt(mount: string, c: HostedContainer): LiveCheckpoint {
+    const own = c.liveAt(mount);
+    if (own !== null) return own;
+    const other = [...this.containers.values()].find((x) => x.liveAt(mount) !== null);
+    if (other) throw new HostRequestError(`--parent ${mount}: a checkpoint of pid ${other.initPid}, not of pid ${c.initPid}`);
+    if (c.endedAtPath(mount)) throw new HostRequestError(`--parent ${mount}: that checkpoint of pid ${c.initPid} has ended (its pages are released)`);
+    throw new HostRequestError(`--parent ${mount}: not a live checkpoint of this crfs host`);
   }
 
   /** Re-evaluates idleness after anything ended: forgets finished containers, arms or disarms the exit timer. */

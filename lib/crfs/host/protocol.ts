@@ -30,6 +30,8 @@ export interface CheckpointRequest {
   mode: LiveMode;
   kill: boolean;
   detach: boolean;
+  /** Incremental: the absolute mount point of a live copy-mode checkpoint of the same container, or null. */
+  parent: string | null;
 }
 
 export type Request = BootRequest | PsRequest | CheckpointRequest;
@@ -115,7 +117,9 @@ export function parseRequest(line: string): Request {
       const mode = str(o, 'mode');
       if (mode !== 'lazy' && mode !== 'copy') throw new ProtocolError("'mode' must be lazy or copy");
       const mount = o.mount === null ? null : str(o, 'mount');
-      return { op: 'checkpoint', pid: int(o, 'pid'), mount, mode, kill: bool(o, 'kill'), detach: bool(o, 'detach') };
+      // Absent from an older client's request: a complete checkpoint.
+      const parent = o.parent === undefined || o.parent === null ? null : str(o, 'parent');
+      return { op: 'checkpoint', pid: int(o, 'pid'), mount, mode, kill: bool(o, 'kill'), detach: bool(o, 'detach'), parent };
     }
     default:
       throw new ProtocolError(`unknown op ${JSON.stringify(o.op)}`);

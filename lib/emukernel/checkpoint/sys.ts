@@ -7,6 +7,7 @@ import { writeCheckpoint, CheckpointResult } from './checkpoint';
 import { CheckpointError } from './context';
 import { restoreKernel } from './restart';
 import { exitGroup } from '../proc/exit';
+import type { ParentCapture } from './incremental';
 
 /** sys_checkpoint flags: what happens to the container once its image is written. */
 export const CHECKPOINT_THAW = 0;
@@ -31,9 +32,12 @@ export interface SysCheckpointResult extends CheckpointResult {
  * Checkpoint the container whose init is `pid` into host file descriptor `fd`. Freezes the container
  * (if it is not frozen already), writes the whole image, then thaws it or (CHECKPOINT_KILL) ends it.
  * Returns the result, or throws CheckpointError: then the image ends with an error record and the
- * container is exactly as it was (thawed again if this call froze it).
+ * container is exactly as it was (thawed again if this call froze it). With `parent` (a pre-dump
+ * whose pins are still held) the image is its incremental child: unchanged pages are pgref records.
  */
-export function sysCheckpoint(k: Kernel, pid: number, fd: number, flags = CHECKPOINT_THAW, uid = k.init?.leader?.uid ?? 0): SysCheckpointResult {
+export function sysCheckpoint(
+  k: Kernel, pid: number, fd: number, flags = CHECKPOINT_THAW, uid = k.init?.leader?.uid ?? 0, parent: ParentCapture | null = null,
+): SysCheckpointResult {
   if (!k.init || k.init.pid !== pid || k.init.state !== 'alive') throw new CheckpointError(ESRCH, `pid ${pid} is not the init of a running container`);
   const owner = k.init.leader?.uid ?? 0;
   if (uid !== 0 && uid !== owner) throw new CheckpointError(EPERM, `pid ${pid} belongs to uid ${owner}`);
@@ -43,7 +47,7 @@ export function sysCheckpoint(k: Kernel, pid: number, fd: number, flags = CHECKP
   const sink = new FdSink(fd);
   let res: CheckpointResult;
   try {
-    res = writeCheckpoint(k, sink, { id: nextCheckpointId(k), flags });
+    res = writeCheckpoint(k, sink, { id: nextCheckpointId(k), flags, parent });
   } catch (e) {
     try {
       sink.flush();
