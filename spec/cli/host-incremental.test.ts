@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CRFS_MAIN, EXAMPLES_DIR, RunOutcome, referenceEnv, runProcess } from '../examples/harness';
 import { isMounted, runTool, unmountAll } from './mount-helpers';
+import { alive, hostPid } from './host-helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crfs-host-inc-'));
 const RT = path.join(tmp, 'rt');
@@ -31,26 +32,9 @@ async function waitFor(cond: () => boolean, what: string, ms = 90000): Promise<v
   }
 }
 
-function hostPid(): number | null {
-  try {
-    const pid = Number(fs.readFileSync(path.join(RT, 'host.pid'), 'utf8').split(' ')[0]);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 test.after.always(async () => {
-  const pid = hostPid();
+  const pid = hostPid(RT);
   if (pid !== null && alive(pid)) {
     process.kill(pid, 'SIGTERM');
     await waitFor(() => !alive(pid), 'the host to exit', 10000).catch(() => process.kill(pid, 'SIGKILL'));

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CRFS_MAIN, EXAMPLES_DIR, RunOutcome, referenceEnv, runProcess } from '../examples/harness';
 import { isMounted, runTool, startMountChild, unmountAll } from './mount-helpers';
+import { alive, hostPid } from './host-helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crfs-host-'));
 /** The runtime directory of the host most tests share. */
@@ -36,24 +37,6 @@ test.after.always(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function hostPid(rt: string): number | null {
-  try {
-    const pid = Number(fs.readFileSync(path.join(rt, 'host.pid'), 'utf8').split(' ')[0]);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Whether process `pid` runs (a zombie waiting for its reaper counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
