@@ -1,6 +1,5 @@
 // Live incremental checkpoints: a copy-mode mount that is a child of an earlier one; tar of it converts to its blob, and the pair restarts.
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tarToBlob } from '../../lib/crfs/convert/to-blob';
@@ -11,21 +10,10 @@ import { MemoryHostIo } from '../../lib/emukernel/fs/memory-host-io';
 import { makeTempDir } from '../examples/harness';
 import { boot, count, cutsOf, plain } from '../checkpoint/incremental-harness';
 import { CutRng, SEED } from '../restart/harness';
+import { runTool } from './mount-helpers';
 
 const dir = makeTempDir('incremental-live');
 test.after.always(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** `tar cf - -C dir .` as an async child (this process serves the mount). */
-function tarOf(mount: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('tar', ['cf', '-', '-C', mount, '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [], err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`tar: ${Buffer.concat(err).toString()}`))));
-  });
-}
 
 test('a live copy-mode checkpoint with a live parent: its tar is its blob, smaller than the parent, and restarts with it', async (t) => {
   const base = await plain('bigmem', []);
@@ -45,7 +33,7 @@ test('a live copy-mode checkpoint with a live parent: its tar is its blob, small
         got.stdout = io.text(1);
         for (const lc of lives) {
           got.blobs.push(lc.asParent().image);
-          got.tars.push(await tarOf(lc.mounted.path));
+          got.tars.push(await runTool('tar', ['cf', '-', '-C', lc.mounted.path, '.']));
         }
       } finally {
         for (const lc of lives) { lc.end('done'); await lc.ended; }

@@ -204,37 +204,35 @@ class LazyPages {
   }
 }
 
-/** The addresses item of one lazily enumerated page array (an ImageItem of kind 'addresses'). */
-class LazyAddressesItem {
-  readonly kind = 'addresses' as const;
+/** What the two buffer items of one lazily enumerated page array share: their place and their addresses. */
+abstract class LazyArrayItem {
   readonly name = 'buffer' as const;
   readonly type = 4 as const;
-  readonly role = 'addresses' as const;
-  readonly len: number;
 
-  constructor(readonly offset: number, private readonly src: LazyPages, private readonly from: number, n: number) {
-    this.len = 8 + n * 8;
-  }
+  constructor(readonly offset: number, readonly len: number, protected readonly src: LazyPages, protected readonly from: number) {}
 
   get addrs(): readonly number[] {
     return this.src.chunk(this.from).addrs;
   }
 }
 
-/** The pages item of one lazily enumerated page array (an ImageItem of kind 'pages'). */
-class LazyPagesItem {
-  readonly kind = 'pages' as const;
-  readonly name = 'buffer' as const;
-  readonly type = 4 as const;
-  readonly role = 'pages' as const;
-  readonly len: number;
+/** The addresses item of one lazily enumerated page array (an ImageItem of kind 'addresses'). */
+class LazyAddressesItem extends LazyArrayItem {
+  readonly kind = 'addresses' as const;
+  readonly role = 'addresses' as const;
 
-  constructor(readonly offset: number, private readonly src: LazyPages, private readonly from: number, n: number) {
-    this.len = 8 + n * PAGE_SIZE;
+  constructor(offset: number, src: LazyPages, from: number, n: number) {
+    super(offset, 8 + n * 8, src, from);
   }
+}
 
-  get addrs(): readonly number[] {
-    return this.src.chunk(this.from).addrs;
+/** The pages item of one lazily enumerated page array (an ImageItem of kind 'pages'). */
+class LazyPagesItem extends LazyArrayItem {
+  readonly kind = 'pages' as const;
+  readonly role = 'pages' as const;
+
+  constructor(offset: number, src: LazyPages, from: number, n: number) {
+    super(offset, 8 + n * PAGE_SIZE, src, from);
   }
 
   get pages(): readonly Uint8Array[] {

@@ -235,10 +235,7 @@ export class PageTable implements PageLookup {
 
   /** Present vpns in [first, end), ascending. */
   vpnsIn(first: number, end: number): number[] {
-    const out: number[] = [];
-    const { addrs } = collect(this.leaves, first, end, 1);
-    for (const a of addrs) out.push(a);
-    return out;
+    return collect(this.leaves, first, end, 1).addrs;
   }
 
   countIn(first: number, end: number): number {
@@ -251,17 +248,6 @@ export class PageTable implements PageLookup {
 
   compareRuns(base: PageTableSnapshot, first: number, end: number): PageRun[] {
     return compareRuns(this.leaves, base.leafMap, first, end);
-  }
-
-  /** Every [vpn, page], in no particular order. */
-  *entries(): IterableIterator<[number, Page]> {
-    for (const [key, l] of this.leaves) {
-      const base = key << LEAF_SHIFT;
-      for (let i = 0; i < LEAF_PAGES; i++) {
-        const p = l.slots[i];
-        if (p !== undefined) yield [base + i, p];
-      }
-    }
   }
 
   /** A read-only view of the table as it is now, holding its leaves: O(leaves). Release it when done. */
@@ -298,7 +284,7 @@ export class PageTable implements PageLookup {
 export class PageTableSnapshot implements PageLookup {
   private readonly leaves: Map<number, Leaf>;
 
-  /** The leaves held, for compare() (read-only: a held leaf never changes). */
+  /** The leaves held, for compareRuns() (read-only: a held leaf never changes). */
   get leafMap(): Map<number, Leaf> {
     return this.leaves;
   }
