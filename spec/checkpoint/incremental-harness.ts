@@ -60,9 +60,13 @@ export function treeBlobOf(items: readonly ImageItem[]): Buffer {
 /**
  * Runs the program with a pre-dump (copy-mode capture, id i + 1, each a child of the one before) at
  * every cut but the last, and an incremental push checkpoint (frozen, a child of the last pre-dump)
- * at the last; the program runs on to its end. Returns the links in order and the run.
+ * at the last; the program runs on to its end. Returns the links in order and the run. With
+ * `releaseEarly`, each pre-dump's pins are released as soon as its image is encoded (as a
+ * checkpoint served by another process does), so its child learns what changed from write marks.
  */
-export async function chainAt(name: string, args: string[], cuts: readonly number[], viaTree = false): Promise<{ links: Link[]; run: Run }> {
+export async function chainAt(
+  name: string, args: string[], cuts: readonly number[], viaTree = false, releaseEarly = false,
+): Promise<{ links: Link[]; run: Run }> {
   const { k, io } = boot(name, args);
   const links: Link[] = [];
   const pins: PagePins[] = [];
@@ -76,11 +80,12 @@ export async function chainAt(name: string, args: string[], cuts: readonly numbe
         const w = new ItemWriter({ copyBuffers: true });
         const p = new PagePins();
         writeCheckpointWith(k, w, { id: i + 1, pins: p, parent });
-        const got = captureParent(w.items, p, parent);
+        const got = captureParent(w.items, p);
         pins.push(p);
         captures.push(w.items);
         parent = got.capture;
         links.push({ image: got.image, stdout: io.text(1) });
+        if (releaseEarly) p.release();
         arm(i + 1);
       } else {
         const sink = new CollectSink();

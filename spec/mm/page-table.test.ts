@@ -128,3 +128,55 @@ test('mremap and munmap of a range that a snapshot shares leave the snapshot who
   snap.release();
   t.is(pool.stats.live, 0);
 });
+
+test('write marks: after a snapshot, a page the table calls unwritten still holds what the snapshot saw, whatever was released', (t) => {
+  fc.assert(
+    fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => {
+      const pool = new PagePool();
+      const first = new Mm(pool);
+      const base = mapAnon(first, PAGES * P);
+      // Each mm's latest snapshot: its epoch and the model it saw (the snapshot itself is let go at once).
+      const mms: { mm: Mm; model: Model; last: { epoch: number; model: Model } | null }[] = [{ mm: first, model: new Map(), last: null }];
+      for (const o of ops) {
+        const live = mms.filter((x) => x.mm.users > 0);
+        if (live.length === 0) break;
+        const m = live[('who' in o ? o.who : o.which) % live.length];
+        if (o.op === 'write') {
+          t.true(m.mm.write(base + o.page * P, Uint8Array.of(o.value)));
+          m.model.set(o.page, o.value);
+        } else if (o.op === 'drop') {
+          const count = Math.min(o.count, PAGES - o.page);
+          t.is(adviseRegion(m.mm, base + o.page * P, count * P, MADV_DONTNEED), 0);
+          for (let i = o.page; i < o.page + count; i++) m.model.delete(i);
+        } else if (o.op === 'fork') {
+          mms.push({ mm: m.mm.fork(), model: new Map(m.model), last: null });
+        } else if (o.op === 'snapshot' || o.op === 'release') {
+          const snap = m.mm.snapshotPages();
+          m.last = { epoch: snap.epoch, model: new Map(m.model) };
+          snap.release();
+        } else {
+          m.mm.release();
+        }
+        for (const x of mms) {
+          if (x.mm.users === 0) continue;
+          const runs = x.last === null ? null : x.mm.pageLookup.writtenRuns(x.last.epoch, base / P, base / P + PAGES);
+          if (x.last === null || runs === null) {
+            t.is(runs, null, 'no marks without a snapshot of this very table');
+            continue;
+          }
+          let n = 0;
+          for (const r of runs) {
+            n += r.count;
+            if (!r.same) continue;
+            const { addrs, views } = x.mm.pageLookup.collect(r.from, r.to, P);
+            addrs.forEach((a, i) => t.is(x.last?.model.get((a - base) / P), views[i][0], 'an unwritten page is as the snapshot saw it'));
+          }
+          t.is(n, x.model.size, 'the runs cover every present page');
+        }
+      }
+      for (const x of mms) if (x.mm.users > 0) x.mm.release();
+      t.is(pool.stats.live, 0, 'every page went back to the pool');
+    }),
+    { numRuns: 150 },
+  );
+});

@@ -9,7 +9,7 @@ import { registerBootCommand } from './boot';
 import { registerCheckpointCommand } from './checkpoint';
 import { registerHostCommand } from './host';
 import { registerInfoCommand } from './info';
-import { registerMountCommand } from './mount';
+import { registerMountCommand, registerServeCommand } from './mount';
 import { registerPsCommand } from './ps';
 import { registerRestartCommand } from './restart';
 import { registerRunCommand } from './run';
@@ -44,6 +44,7 @@ export function buildProgram(getLogger: () => Logger, finish: (status: number) =
   registerRestartCommand(program, getLogger, finish);
   registerBlobCommand(program, finish);
   registerMountCommand(program, finish);
+  registerServeCommand(program, finish);
   registerInfoCommand(program, finish);
   registerBootCommand(program, finish);
   registerPsCommand(program, finish);

@@ -49,6 +49,17 @@ export async function mountStoredImage(source: string, dir: string, opts: MountC
   return 0;
 }
 
+/** Adds the hidden `serve-checkpoints` subcommand: the child that serves another crfs process's copy-mode checkpoints. */
+export function registerServeCommand(program: Command, finish: (status: number) => void): void {
+  program
+    .command('serve-checkpoints', { hidden: true })
+    .description('serve the checkpoints another crfs process asks for on stdin (JSON lines); ends them all when stdin ends')
+    .action(async () => {
+      const { serveCheckpoints } = await import('../live/checkpoint-server');
+      finish(await serveCheckpoints());
+    });
+}
+
 /** Adds the `mount` subcommand to `program`; `finish(status)` receives the exit status. */
 export function registerMountCommand(program: Command, finish: (status: number) => void): void {
   program

@@ -160,7 +160,7 @@ function preDump(k: Kernel, at: PreDumpPlan): { capture: ParentCapture; report: 
       throw new Error(`--pre-dump-image ${at.image}: ${(e as NodeJS.ErrnoException).code ?? describeError(e)}`);
     }
     // The tail's checksum is the blob's last 4 bytes: no second encoding for captureParent.
-    const { capture } = captureParent(w.items, pins, null, { checksum: blob.readUInt32LE(blob.length - 4), bytes: blob.length });
+    const { capture } = captureParent(w.items, pins, { checksum: blob.readUInt32LE(blob.length - 4), bytes: blob.length });
     return {
       capture,
       report: { id, image: at.image, bytes: blob.length, downtime_ms: Math.round(downtimeMs * 1000) / 1000, instructions, requested: at.at },

@@ -7,9 +7,10 @@ import type { ImageSink } from './sinks';
  * Writes `items` (as an ItemWriter captured them or readImageItems decoded them) through an
  * ImageWriter, so the bytes and the tail's checksum are those the push walk would have written.
  * Unlike the tree's emitModel it needs no tree layout, so it also takes incremental images.
+ * `sealed: false`: the tail's checksum is left to sealImage (see ImageWriter).
  */
-export function encodeItems(items: readonly ImageItem[], sink: ImageSink): void {
-  const w = new ImageWriter(sink);
+export function encodeItems(items: readonly ImageItem[], sink: ImageSink, opts: { sealed?: boolean } = {}): void {
+  const w = new ImageWriter(sink, opts);
   let refPid: number | null = null;
   for (const it of items) {
     switch (it.kind) {

@@ -122,7 +122,12 @@ export class ImageWriter extends RecordWriterBase {
   private runStart = 0;
   private runEnd = 0;
 
-  constructor(private readonly sink: ImageSink) {
+  /**
+   * `sealed: false` leaves the CRC to whoever reads the bytes next (sealImage): the tail's checksum
+   * is written as 0 and nothing is checksummed here. For a blob handed to the serving process, which
+   * reads every byte anyway, so the container's process does not pay for the checksum too.
+   */
+  constructor(private readonly sink: ImageSink, private readonly opts: { sealed?: boolean } = {}) {
     super();
   }
 
@@ -310,7 +315,7 @@ export class ImageWriter extends RecordWriterBase {
   }
 
   private emit(chunk: Uint8Array): void {
-    this.crc = crc32(chunk, this.crc);
+    if (this.opts.sealed !== false) this.crc = crc32(chunk, this.crc);
     this.emitted += chunk.length;
     if (!this.sink.write(chunk)) this.wantDrain = true;
   }

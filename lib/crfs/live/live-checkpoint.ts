@@ -93,8 +93,9 @@ export interface LiveCheckpoint {
   end(why: MountEnd): void;
   /**
    * This checkpoint as the parent of an incremental one (copy mode, before it ends): encodes the
-   * blob once for its checksum, and returns it as `image` (what `tar` of this mount converts to).
-   * Throws for a lazy checkpoint or one that has ended.
+   * blob once for its checksum, and returns it as `image` (what `tar` of this mount converts to;
+   * for one served by another process, reading `image` throws: its pages were let go once encoded,
+   * and its blob is the mount's). Throws for a lazy checkpoint or one that has ended.
    */
   asParent(): { capture: ParentCapture; image: Buffer };
 }
@@ -149,8 +150,8 @@ export async function startLiveCheckpoint(k: Kernel, opts: LiveCheckpointOptions
   let asParent: { capture: ParentCapture; image: Buffer } | null = null;
   const parentOf = (): { capture: ParentCapture; image: Buffer } => {
     if (pins === null) throw new Error(`checkpoint ${report.id} is lazy: only a copy-mode checkpoint can be a parent`);
-    if (report.ended !== null || pins.count === 0) throw new Error(`checkpoint ${report.id} has ended: its pages are released, so it cannot be a parent`);
-    asParent ??= captureParent(w.items, pins, parent);
+    if (report.ended !== null) throw new Error(`checkpoint ${report.id} has ended: its pages are released, so it cannot be a parent`);
+    asParent ??= captureParent(w.items, pins);
     return asParent;
   };
   const finishRun = (): void => {
@@ -164,14 +165,25 @@ export async function startLiveCheckpoint(k: Kernel, opts: LiveCheckpointOptions
     let apart: ApartMount;
     try {
       fs.mkdirSync(opts.mount, { recursive: true });
-      apart = await serveApart(w.items, report.id, opts.mount, { allowOther: opts.allowOther });
+      // The bytes are the child's from here: let the pages go before the container writes to them,
+      // so nothing is copied on write; the next incremental learns what changed from write marks.
+      apart = await serveApart(w.items, report.id, opts.mount, { allowOther: opts.allowOther, onEncoded: () => pins?.release() });
     } catch (e) {
       pins?.release();
       throw e;
     }
     report.mount = apart.path;
     report.mount_ms = msSince(start);
-    if (pins !== null) asParent = captureParent(w.items, pins, parent, apart);
+    if (pins !== null) {
+      const { capture } = captureParent(w.items, pins, apart);
+      const where = apart.path;
+      asParent = {
+        capture,
+        get image(): Buffer {
+          throw new Error(`checkpoint ${report.id} is served by another process: its blob is what \`crfs blob ${where}\` gives`);
+        },
+      };
+    }
     const ended = apart.ended.then((why) => {
       report.ended = why;
       finishRun();

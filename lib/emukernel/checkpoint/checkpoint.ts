@@ -65,9 +65,10 @@ export function writeCheckpoint(k: Kernel, sink: ImageSink, opts: CheckpointOpti
 export function writeCheckpointWith(k: Kernel, w: RecordWriter, opts: CheckpointOptions): CheckpointResult {
   if (!k.scheduler.frozen) throw new Error('writeCheckpoint: the container is not frozen');
   const parent = opts.parent ?? null;
-  // Released pins let the container write in place, so "the same view" would no longer mean "unchanged".
-  if (parent !== null && parent.pins.count === 0) {
-    throw new CheckpointError(EINVAL, `parent checkpoint ${parent.id}: its pages are released, so an incremental checkpoint cannot tell what changed`);
+  // Released pins let the container write in place, so "the same view" would no longer mean
+  // "unchanged"; only write marks can tell then, and only a capture that took page tables has them.
+  if (parent !== null && parent.pins.isReleased && parent.mms.size > 0 && [...parent.mms].every((pid) => parent.pins.epochOf(pid) === undefined)) {
+    throw new CheckpointError(EINVAL, `parent checkpoint ${parent.id}: its pages are released and it kept no write marks, so an incremental checkpoint cannot tell what changed`);
   }
   const ctx = new CheckpointContext(k, w, opts.pins ?? null, parent);
   try {

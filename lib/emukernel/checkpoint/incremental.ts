@@ -10,8 +10,9 @@
  * copy the page. So a page is unchanged since the parent exactly when the mm still has the very
  * view object the parent captured at that address (the pool makes a new view for every new or
  * reused page); mm/checkpoint-incremental.ts compares identities, never bytes. That holds only while
- * the parent's pins are held, so a released parent is refused (only the immediate parent's matter:
- * its snapshots hold every page it saw, including those it took from its own parent).
+ * the parent's pins are held (only the immediate parent's matter: its snapshots hold every page it
+ * saw, including those it took from its own parent). A parent whose pins were let go early (its
+ * bytes were encoded for another process) is asked through the page tables' write marks instead.
  */
 import { CollectSink } from '../../crfs/image/codec';
 import type { ImageSink } from '../../crfs/image/sinks';
@@ -33,11 +34,10 @@ export interface ParentCapture {
   readonly bytes: number;
   /** The pids that name the parent's mms (whose pages a child may refer to). */
   readonly mms: ReadonlySet<number>;
-  /** The parent's pages, resolved through its own parents (built on first use). */
-  readonly pages: PageIndex;
   /**
    * The parent's pins (its page-table snapshots hold every page it saw, those it took from its own
-   * parent included): while held, a view the mm still has is a page nobody wrote since.
+   * parent included): while held, a view the mm still has is a page nobody wrote since. Once
+   * released, the write epochs they recorded still let a child ask its mms' write marks.
    */
   readonly pins: PagePins;
 }
@@ -80,12 +80,12 @@ export function indexImagePages(items: readonly ImageItem[], parent: PageIndex |
 }
 
 /**
- * A pre-dump as a parent: its items (an ItemWriter's, copy mode), the pins holding its pages, and
- * the parent it was itself taken against (null for a complete image). Encodes the items once for
- * the checksum and returns those bytes too: they are the parent image restart will need.
+ * A pre-dump as a parent: its items (an ItemWriter's, copy mode) and the pins holding its pages.
+ * Encodes the items once for the checksum (unless `encoded` gives it) and returns those bytes too,
+ * on demand: they are the parent image restart will need (readable only while the pins hold).
  */
 export function captureParent(
-  items: readonly ImageItem[], pins: PagePins, parent: ParentCapture | null, encoded?: { readonly checksum: number; readonly bytes: number },
+  items: readonly ImageItem[], pins: PagePins, encoded?: { readonly checksum: number; readonly bytes: number },
 ): { capture: ParentCapture; readonly image: Buffer } {
   const tail = items[items.length - 1];
   const container = items.find((i) => i.kind === 'record' && i.name === 'container');
@@ -107,13 +107,7 @@ export function captureParent(
     if (it.name === 'task') taskPid = it.value.pid;
     else if (it.name === 'mm') mms.add(taskPid);
   }
-  let pages: PageIndex | null = null;
-  const capture: ParentCapture = {
-    id: container.value.checkpoint_id, checksum: tailSum.checksum, bytes: tailSum.bytes, mms, pins,
-    get pages(): PageIndex {
-      return (pages ??= indexImagePages(items, parent?.pages ?? null, 'parent capture'));
-    },
-  };
+  const capture: ParentCapture = { id: container.value.checkpoint_id, checksum: tailSum.checksum, bytes: tailSum.bytes, mms, pins };
   let image: Buffer | null = null;
   return {
     capture,

@@ -11,22 +11,27 @@ import type { Vma } from './vma';
  * The whole page part of private anonymous VMA `v` in an incremental checkpoint (ctx.parent set):
  * the present pages `lookup` holds (the live table, or copy mode's snapshot, which the pins already
  * hold), in address order, as runs of page arrays (pages written or new since the parent) and of
- * pgref records (unchanged: the parent's pins make every write copy). The mm is named by the pid of
- * the task whose records carry it (ctx.taskPid), as the parent's index names its mms. With the
- * parent's snapshot of that mm's page table, whole unchanged leaves are recognised at once
- * (PageLookup.compareRuns); without one (an mm the parent did not see), every page is new.
+ * pgref records (unchanged). The mm is named by the pid of the task whose records carry it
+ * (ctx.taskPid), as the parent's index names its mms. What changed is known, in this order, from:
+ * the parent's snapshot of that mm's page table while its pins hold it (a page the mm still has
+ * is one nobody wrote, since every write copies a held page: PageLookup.compareRuns); else the
+ * table's write marks, if no other snapshot of the mm came after the parent's
+ * (PageLookup.writtenRuns); else nothing, and every page is new. Either way an unchanged 2 MiB
+ * leaf costs one step.
  */
 export function writeAnonPagesIncremental(ctx: CheckpointContext, lookup: PageLookup, v: Vma): void {
   const parent = ctx.parent as ParentCapture;
   const pid = ctx.taskPid;
-  const base = parent.pins.tableOf(pid);
   const first = v.start / PAGE_SIZE, end = v.end / PAGE_SIZE;
-  if (base === undefined || !parent.mms.has(pid)) {
+  const base = parent.mms.has(pid) ? parent.pins.tableOf(pid) : undefined;
+  const epoch = parent.mms.has(pid) ? parent.pins.epochOf(pid) : undefined;
+  const runs = base !== undefined ? lookup.compareRuns(base, first, end) : epoch !== undefined ? lookup.writtenRuns(epoch, first, end) : null;
+  if (runs === null) {
     ctx.w.pagesFrom(lookup.countIn(first, end), () => lookup.collect(first, end, PAGE_SIZE));
     return;
   }
   // Runs are listed now (O(leaves), plus the pages of leaves written since); their pages when read.
-  for (const run of lookup.compareRuns(base, first, end)) {
+  for (const run of runs) {
     if (run.same) ctx.w.pageRefsFrom(pid, run.count, () => lookup.collect(run.from, run.to, PAGE_SIZE).addrs);
     else ctx.w.pagesFrom(run.count, () => lookup.collect(run.from, run.to, PAGE_SIZE));
   }

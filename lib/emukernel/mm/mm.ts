@@ -81,6 +81,7 @@ export class Mm implements MemoryBus {
     const p = this.pages.get(vpn);
     if (p === undefined) return this.faultIn(vpn, v);
     if ((v.flags & VM_SHARED) === 0 && (p.refs > 1 || this.pages.isShared(vpn))) return this.breakCow(vpn, p);
+    this.pages.markWritten(vpn);
     return p;
   }
 
@@ -307,6 +308,7 @@ export class Mm implements MemoryBus {
     const p = this.pages.get(vpn);
     if (p === undefined) return this.faultIn(vpn, v);
     if (!v.shared && (p.refs > 1 || this.pages.isShared(vpn))) return this.breakCow(vpn, p);
+    this.pages.markWritten(vpn);
     return p;
   }
 
@@ -337,7 +339,8 @@ export class Mm implements MemoryBus {
 
   /**
    * The page table as it is now, kept whatever this mm does next (copy mode): O(leaves), no page
-   * touched. Harts' writable views are dropped, so the next write by a task faults and copies.
+   * touched. Harts' writable views are dropped, so the next write by a task faults and copies (or,
+   * once the snapshot is released, is marked written: page-table.ts).
    */
   snapshotPages(): PageTableSnapshot {
     const s = this.pages.snapshot();

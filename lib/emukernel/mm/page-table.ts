@@ -13,6 +13,15 @@
  * in a shared leaf now has refs > 1 and the next write copies it (Mm.breakCow), exactly as if every
  * page had been held one by one. Page.refs therefore counts leaves (and shm objects, and pins)
  * holding the page, never how many tables share one leaf.
+ *
+ * Why writes are also tracked (as Linux's soft-dirty bits, which CRIU's pre-dump reads): a snapshot
+ * must be held for the pages it captured to stay as they were, and while it is held every write
+ * copies a page. A checkpoint whose bytes have gone elsewhere (encoded for another process to
+ * serve) lets its snapshot go at once, and the next incremental checkpoint learns what changed
+ * from the written marks instead: from the first snapshot on, a table marks every page it changes
+ * or that is written through it (Mm marks in-place writes; a snapshot drops the harts' writable
+ * views, so each page's first write after it comes through the Mm), and each snapshot takes the
+ * marks made since the one before and starts an empty set under a new epoch.
  */
 import type { Page, PagePool } from './page';
 
@@ -49,7 +58,19 @@ export interface PageLookup {
    * are collect(run.from, run.to).
    */
   compareRuns(base: PageTableSnapshot, first: number, end: number): PageRun[];
+  /**
+   * The present pages of [first, end) cut into runs of pages not written since the snapshot that
+   * began write epoch `epoch` (same) or written (not same), as compareRuns; null if the marks here
+   * do not start at that epoch (another snapshot came between, or none was ever taken).
+   */
+  writtenRuns(epoch: number, first: number, end: number): PageRun[] | null;
 }
+
+/** Written marks: leaf key -> one byte per slot (1: written), for the leaves with any mark. */
+type WrittenMarks = Map<number, Uint8Array>;
+
+/** Epochs are unique in the process, so a mark set can never be mistaken for another table's. */
+let lastEpoch = 0;
 
 /** Present pages with vpn in [from, to): `count` of them, all unchanged since a base or all not. */
 export interface PageRun {
@@ -60,21 +81,10 @@ export interface PageRun {
 }
 
 function compareRuns(leaves: Map<number, Leaf>, base: Map<number, Leaf>, first: number, end: number): PageRun[] {
-  const runs: PageRun[] = [];
+  const { runs, add } = runsBuilder();
   if (end <= first) return runs;
-  const add = (from: number, to: number, count: number, same: boolean): void => {
-    const last = runs[runs.length - 1];
-    if (last !== undefined && last.same === same) {
-      last.to = to;
-      last.count += count;
-    } else {
-      runs.push({ from, to, count, same });
-    }
-  };
   const lo = first >> LEAF_SHIFT, hi = (end - 1) >> LEAF_SHIFT;
-  const keys = hi - lo + 1 <= leaves.size * 4
-    ? Array.from({ length: hi - lo + 1 }, (_, i) => lo + i).filter((k) => leaves.has(k))
-    : sortedLeaves(leaves)[0].filter((k) => k >= lo && k <= hi);
+  const keys = leafKeysIn(leaves, lo, hi);
   for (const key of keys) {
     const l = leaves.get(key) as Leaf, b = base.get(key);
     const at = key << LEAF_SHIFT;
@@ -90,6 +100,50 @@ function compareRuns(leaves: Map<number, Leaf>, base: Map<number, Leaf>, first: 
     }
   }
   return runs;
+}
+
+function runsBuilder(): { runs: PageRun[]; add(from: number, to: number, count: number, same: boolean): void } {
+  const runs: PageRun[] = [];
+  return {
+    runs,
+    add(from, to, count, same): void {
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last.same === same) {
+        last.to = to;
+        last.count += count;
+      } else {
+        runs.push({ from, to, count, same });
+      }
+    },
+  };
+}
+
+function writtenRuns(leaves: Map<number, Leaf>, marks: WrittenMarks, first: number, end: number): PageRun[] {
+  const { runs, add } = runsBuilder();
+  if (end <= first) return runs;
+  const lo = first >> LEAF_SHIFT, hi = (end - 1) >> LEAF_SHIFT;
+  const keys = leafKeysIn(leaves, lo, hi);
+  for (const key of keys) {
+    const l = leaves.get(key) as Leaf, m = marks.get(key);
+    const at = key << LEAF_SHIFT;
+    const from = Math.max(first, at), to = Math.min(end, at + LEAF_PAGES);
+    if (m === undefined) {
+      const n = countLeaf(l, key, from, to);
+      if (n > 0) add(from, to, n, true);
+      continue;
+    }
+    for (let vpn = from; vpn < to; vpn++) {
+      if (l.slots[vpn - at] !== undefined) add(vpn, vpn + 1, 1, m[vpn - at] === 0);
+    }
+  }
+  return runs;
+}
+
+/** The keys of the leaves present in [lo, hi], ascending: by probing when the span is small, else by sorting. */
+function leafKeysIn(leaves: Map<number, Leaf>, lo: number, hi: number): number[] {
+  return hi - lo + 1 <= leaves.size * 4
+    ? Array.from({ length: hi - lo + 1 }, (_, i) => lo + i).filter((k) => leaves.has(k))
+    : sortedLeaves(leaves)[0].filter((k) => k >= lo && k <= hi);
 }
 
 /** Leaf keys in ascending order, and the leaves, for an ordered walk. */
@@ -163,6 +217,9 @@ function releaseLeaf(pool: PagePool, l: Leaf): void {
 export class PageTable implements PageLookup {
   private readonly leaves: Map<number, Leaf>;
   private count = 0;
+  /** The write epoch the marks belong to (0: no snapshot yet, nothing is marked). */
+  private epoch = 0;
+  private marks: WrittenMarks | null = null;
 
   constructor(readonly pool: PagePool, shareFrom?: PageTable) {
     this.leaves = new Map();
@@ -200,6 +257,7 @@ export class PageTable implements PageLookup {
    * reference now the caller's, to put or keep), or undefined.
    */
   set(vpn: number, p: Page): Page | undefined {
+    this.markWritten(vpn);
     const l = this.ownLeaf(vpn >> LEAF_SHIFT, true) as Leaf;
     const i = vpn & LEAF_MASK;
     const old = l.slots[i];
@@ -215,6 +273,7 @@ export class PageTable implements PageLookup {
   take(vpn: number): Page | undefined {
     const key = vpn >> LEAF_SHIFT;
     if (this.get(vpn) === undefined) return undefined;
+    this.markWritten(vpn);
     const l = this.ownLeaf(key, false) as Leaf;
     const i = vpn & LEAF_MASK;
     const old = l.slots[i] as Page;
@@ -226,6 +285,24 @@ export class PageTable implements PageLookup {
       releaseLeaf(this.pool, l);
     }
     return old;
+  }
+
+  /** Notes that the page at `vpn` is being written (or replaced, or removed), once a snapshot has been taken. */
+  markWritten(vpn: number): void {
+    const marks = this.marks;
+    if (marks === null) return;
+    const key = vpn >> LEAF_SHIFT;
+    let m = marks.get(key);
+    if (m === undefined) {
+      m = new Uint8Array(LEAF_PAGES);
+      marks.set(key, m);
+    }
+    m[vpn & LEAF_MASK] = 1;
+  }
+
+  writtenRuns(epoch: number, first: number, end: number): PageRun[] | null {
+    if (epoch === 0 || epoch !== this.epoch || this.marks === null) return null;
+    return writtenRuns(this.leaves, this.marks, first, end);
   }
 
   /** Ensures this table holds the leaf of `vpn` alone (see the header), so a page there may be replaced. */
@@ -252,7 +329,10 @@ export class PageTable implements PageLookup {
 
   /** A read-only view of the table as it is now, holding its leaves: O(leaves). Release it when done. */
   snapshot(): PageTableSnapshot {
-    return new PageTableSnapshot(this.pool, this.leaves, this.count);
+    const s = new PageTableSnapshot(this.pool, this.leaves, this.count, ++lastEpoch, this.epoch, this.marks);
+    this.epoch = s.epoch;
+    this.marks = new Map();
+    return s;
   }
 
   /** Drops every entry (the pages' references go back to the pool as leaves are let go). */
@@ -290,7 +370,14 @@ export class PageTableSnapshot implements PageLookup {
   }
   private released = false;
 
-  constructor(private readonly pool: PagePool, from: ReadonlyMap<number, Leaf>, readonly size: number) {
+  /**
+   * `epoch`: the write epoch this snapshot begins (the table marks writes under it from now on);
+   * `marks`: the table's marks of epoch `since`, which this snapshot ends (null: none were kept).
+   */
+  constructor(
+    private readonly pool: PagePool, from: ReadonlyMap<number, Leaf>, readonly size: number,
+    readonly epoch: number, private readonly since = 0, private readonly marks: WrittenMarks | null = null,
+  ) {
     this.leaves = new Map(from);
     for (const l of this.leaves.values()) l.holders++;
   }
@@ -312,6 +399,12 @@ export class PageTableSnapshot implements PageLookup {
   compareRuns(base: PageTableSnapshot, first: number, end: number): PageRun[] {
     if (this.released) throw new Error('PageTableSnapshot: read after release');
     return compareRuns(this.leaves, base.leafMap, first, end);
+  }
+
+  writtenRuns(epoch: number, first: number, end: number): PageRun[] | null {
+    if (this.released) throw new Error('PageTableSnapshot: read after release');
+    if (epoch === 0 || epoch !== this.since || this.marks === null) return null;
+    return writtenRuns(this.leaves, this.marks, first, end);
   }
 
   /** Lets go of the leaves (idempotent); pages nobody else holds return to the pool. */

@@ -54,7 +54,7 @@ export class PagePool {
 
   /** A new page (refs = 1) holding a copy of `src`'s bytes. */
   allocCopy(src: Page): Page {
-    const p = this.take();
+    const p = this.take(false);
     p.bytes.set(src.bytes);
     this.stats.copies++;
     return p;
@@ -119,7 +119,8 @@ export class PagePool {
       // Fresh view objects over the recycled memory: a hart's decoded-code cache keys on view
       // identity, so a page reborn at the same address must not look like the old one.
       const { buffer, byteOffset } = reused.bytes;
-      const p = new Page(new Uint8Array(buffer, byteOffset, PAGE_SIZE), new DataView(buffer, byteOffset, PAGE_SIZE));
+      // The DataView is made on first use: a copy-on-write break's page is often only ever stored to.
+      const p = new Page(new Uint8Array(buffer, byteOffset, PAGE_SIZE));
       if (zero) p.bytes.fill(0);
       return p;
     }
@@ -160,7 +161,14 @@ export class PagePins {
   private readonly tables: PageTableSnapshot[] = [];
   /** The held tables by the pid an image names their mm by (see checkpoint/incremental.ts). */
   private readonly byPid = new Map<number, PageTableSnapshot>();
+  /** The write epoch each held table began (kept after release: see page-table.ts). */
+  private readonly epochs = new Map<number, number>();
   private released = false;
+
+  /** True once release() has run: the pages are gone, the write epochs remain. */
+  get isReleased(): boolean {
+    return this.released;
+  }
 
   /** Pages held, one by one or in held tables. */
   get count(): number {
@@ -183,6 +191,12 @@ export class PagePins {
     }
     this.tables.push(snapshot);
     this.byPid.set(pid, snapshot);
+    this.epochs.set(pid, snapshot.epoch);
+  }
+
+  /** The write epoch the mm named by `pid` began when its table was taken (even after release). */
+  epochOf(pid: number): number | undefined {
+    return this.epochs.get(pid);
   }
 
   /** The held page table of the mm named by `pid`, until release. */
