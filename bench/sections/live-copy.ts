@@ -53,6 +53,8 @@ interface PeriodicRun {
   tarMs: number[];
   tarBytes: number[];
   cowCopies: number;
+  /** The mean wall time of the runs without checkpoints just before and after this one. */
+  baseMs: number;
 }
 
 interface PeriodicKind { readonly checkpoints: boolean; readonly incremental: boolean; readonly serve: 'here' | 'process' }
@@ -71,7 +73,7 @@ async function periodicRun(label: string, c: Container, kind: PeriodicKind, moun
   const run = runInBackground(c);
   let exited = false;
   const finished = run.done.then(() => { exited = true; });
-  const r: PeriodicRun = { label, ms: 0, checkpoints: 0, wanted: 0, downtimes: [], tarMs: [], tarBytes: [], cowCopies: 0 };
+  const r: PeriodicRun = { label, ms: 0, checkpoints: 0, wanted: 0, downtimes: [], tarMs: [], tarBytes: [], cowCopies: 0, baseMs: 0 };
   let archiving: Promise<void> = Promise.resolve();
   if (kind.checkpoints) {
     archiving = (async () => {
@@ -125,13 +127,26 @@ export const liveCopySection: BenchSection = {
       const spins = await calibrate(dirtier);
       const args = [String(DIRTIER_MIB), String(spins), String(seconds)];
       const mounts = [path.join(dir.path, 'periodic-a'), path.join(dir.path, 'periodic-b')] as const;
+      // Each run with checkpoints sits between two runs without, and is compared with their mean:
+      // this machine's speed drifts by more than the effect over a few minutes.
+      const schedule = ctx.quick ? [PERIODIC_RUNS[3]] : [PERIODIC_RUNS[1], PERIODIC_RUNS[2], PERIODIC_RUNS[3], PERIODIC_RUNS[3]];
+      const bases: PeriodicRun[] = [];
       const runs: PeriodicRun[] = [];
-      for (const [label, kind] of PERIODIC_RUNS) {
+      const baseRun = async (): Promise<PeriodicRun> => {
+        ctx.log(`live-copy: periodic, ${BASE} (${seconds} rounds)`);
+        collectGarbage();
+        return periodicRun(BASE, await bootUntilReady(dirtier, args), PERIODIC_RUNS[0][1], mounts, probe);
+      };
+      bases.push(await baseRun());
+      for (const [label, kind] of schedule) {
         ctx.log(`live-copy: periodic, ${label} (${seconds} rounds)`);
         collectGarbage();
-        runs.push(await periodicRun(label, await bootUntilReady(dirtier, args), kind, mounts, probe));
+        const r = await periodicRun(label, await bootUntilReady(dirtier, args), kind, mounts, probe);
+        bases.push(await baseRun());
+        r.baseMs = (bases[bases.length - 2].ms + bases[bases.length - 1].ms) / 2;
+        runs.push(r);
       }
-      return report(sizes, n, runs, seconds, spins);
+      return report(sizes, n, bases, runs, seconds, spins);
     } finally {
       probe.close();
       await dir.remove();
@@ -152,7 +167,7 @@ const PERIODIC_RUNS: readonly (readonly [string, PeriodicKind])[] = [
   [INCREMENTAL_APART, { checkpoints: true, incremental: true, serve: 'process' }],
 ];
 
-function report(sizes: SizeRow[], n: number, runs: PeriodicRun[], seconds: number, spins: number): string {
+function report(sizes: SizeRow[], n: number, bases: PeriodicRun[], runs: PeriodicRun[], seconds: number, spins: number): string {
   const out: string[] = [
     'A running `bench/programs/hog.c` with the given memory resident, checkpointed with `startLiveCheckpoint` as in the',
     `issue 4 section, ${n} times per mode after one unmeasured checkpoint. Downtime is the report's \`downtime_ms\``,
@@ -172,7 +187,7 @@ function report(sizes: SizeRow[], n: number, runs: PeriodicRun[], seconds: numbe
   out.push('', targetLine(`copy downtime ≤ 15 ms at ${last.mib} MiB`, dLast <= 15));
   out.push(targetLine(`sub-linear growth: downtime ∝ size^${exponent.toFixed(2)} from ${first.mib} to ${last.mib} MiB`, exponent < 1));
 
-  const base = runs.find((r) => r.label === BASE) as PeriodicRun;
+  const slowdown = (r: PeriodicRun): number => (r.ms - r.baseMs) / r.baseMs;
   out.push(
     '', '### Periodic checkpoints of a running program', '',
     `\`bench/programs/dirtier.c\`: ${DIRTIER_MIB} MiB resident, ${seconds} rounds, each writing one word in 10% of its pages with`,
@@ -183,25 +198,32 @@ function report(sizes: SizeRow[], n: number, runs: PeriodicRun[], seconds: numbe
     'pre-dump), each later one a child of the one before (`parent`: its pages unchanged since are `pgref` records), which',
     'is ended once its child exists; restart takes the chain (`crfs restart CHILD --parent …`). While a copy-mode mount is',
     'served by this process the scheduler yields to the event loop every 1 ms instead of 10 ms, and after every 10,000',
-    'instructions while requests keep coming. "Served by a child process" (`serve: \'process\'`): the capture is encoded to',
-    'a tmpfs file that a child `crfs mount` serves, so tar never waits for the program; this process pays the capture and',
-    'the encoding.',
+    'instructions while requests keep coming. "Served by a child process" (`serve: \'process\'`): the capture is encoded',
+    '(unsealed) to a tmpfs file that one long-lived child (`crfs serve-checkpoints`) checksums, mounts and serves, so tar',
+    'never waits for the program; the capture\'s pages are let go once encoded (nothing is copied on write), and the next',
+    'incremental checkpoint learns what changed from the page table\'s write marks. This process pays the capture and the',
+    'encoding. Every run with checkpoints is run between two without, and its slowdown is against their mean: the',
+    'machine\'s speed drifts over minutes by as much as the effect measured.',
     '',
-    '| run | wall | slowdown (target ≤ 10%) | checkpoints (wanted) | downtime p50 | p99 | max | tar p50 | tar max | tar bytes p50 | pages copied on write |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `Runs without checkpoints, in order: ${bases.map((b) => fmtMs(b.ms)).join(', ')}.`,
+    '',
+    '| run | wall | against (mean of the runs around it) | slowdown (target ≤ 10%) | checkpoints (wanted) | downtime p50 | p99 | max | tar p50 | tar max | tar bytes p50 | pages copied on write |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of runs) {
-    const slow = r === base ? '' : `${((100 * (r.ms - base.ms)) / base.ms).toFixed(1)}%`;
-    const cps = r.wanted === 0 || r === base ? '' : `${r.checkpoints} (${r.wanted})`;
     const d = r.downtimes, t = r.tarMs;
     const cell = (xs: number[], p: number): string => (xs.length ? fmtMs(percentile(xs, p)) : '');
     const bytes = r.tarBytes.length ? `${(percentile(r.tarBytes, 50) / (1 << 20)).toFixed(1)} MiB` : '';
-    out.push(`| ${r.label} | ${fmtMs(r.ms)} | ${slow} | ${cps} | ${cell(d, 50)} | ${cell(d, 99)} | ${cell(d, 100)} | ${cell(t, 50)} | ${cell(t, 100)} | ${bytes} | ${r === base ? '' : r.cowCopies} |`);
+    out.push(`| ${r.label} | ${fmtMs(r.ms)} | ${fmtMs(r.baseMs)} | ${(100 * slowdown(r)).toFixed(1)}% | ${r.checkpoints} (${r.wanted}) | ${cell(d, 50)} | ${cell(d, 99)} | ${cell(d, 100)} | ${cell(t, 50)} | ${cell(t, 100)} | ${bytes} | ${r.cowCopies} |`);
   }
   for (const label of [FULL, INCREMENTAL, INCREMENTAL_APART]) {
-    const r = runs.find((x) => x.label === label) as PeriodicRun;
-    const ok = (r.ms - base.ms) / base.ms <= 0.1 && r.checkpoints >= r.wanted - 1 && percentile(r.downtimes, 100) <= 15;
-    out.push(targetLine(`${label}: slowdown ≤ 10%, a checkpoint every second, every downtime ≤ 15 ms`, ok));
+    const mine = runs.filter((x) => x.label === label);
+    if (mine.length === 0) continue;
+    // With two runs of a kind, the target is judged on the mean of their slowdowns.
+    const slow = mine.reduce((a, r) => a + slowdown(r), 0) / mine.length;
+    const ok = slow <= 0.1 && mine.every((r) => r.checkpoints >= r.wanted - 1 && percentile(r.downtimes, 100) <= 15);
+    const what = mine.length > 1 ? `mean of ${mine.length} runs ${(100 * slow).toFixed(1)}%` : `${(100 * slow).toFixed(1)}%`;
+    out.push(targetLine(`${label}: slowdown ≤ 10% (${what}), a checkpoint every second, every downtime ≤ 15 ms`, ok));
   }
   return `${out.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 // `crfs mount [--allow-other] IMAGE DIR`: serve a stored blob, tar or tree read-only at DIR until unmounted or signalled.
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { CliError, EXIT_FAILURE, describeError } from './errors';
 import { readImageSource } from './image-source';
 
@@ -8,8 +8,6 @@ export interface MountCliOptions {
   allowOther?: boolean;
   /** A `done` file first in the root: writing 1 to it unmounts (a checkpoint served for another process). */
   done?: boolean;
-  /** Unmount when stdin reaches its end: the process that asked for this mount is gone. */
-  lifeline?: boolean;
 }
 
 /**
@@ -36,14 +34,9 @@ export async function mountStoredImage(source: string, dir: string, opts: MountC
   }
   const wait = watchMount(mounted.path, true);
   finish = (why) => wait.finish(why);
-  if (opts.lifeline) {
-    process.stdin.on('end', () => finish('unmounted')).on('error', () => finish('unmounted')).resume();
-  }
   process.stdout.write(`${mounted.path}\n`);
-  const why = await wait.ended;
+  await wait.ended;
   wait.stop();
-  // The process this mount serves a checkpoint for learns why it ended.
-  if (opts.lifeline) process.stdout.write(`ended ${why}\n`);
   // Already gone when unmounted from outside: fusermount then fails, which is fine.
   await mounted.unmount().catch(() => undefined);
   return 0;
@@ -71,7 +64,6 @@ export function registerMountCommand(program: Command, finish: (status: number) 
     .option('--allow-other', 'let other users see the mount (root, or user_allow_other in /etc/fuse.conf); '
       + 'file modes and owners are then enforced: memory and registers stay readable only by their task\'s uid')
     .option('--done', 'put a done file in the root, as a live checkpoint has: writing 1 to it unmounts')
-    .addOption(new Option('--lifeline', 'unmount when stdin ends (crfs serving a checkpoint for another process)').hideHelp())
     .action(async (source: string, dir: string, opts: MountCliOptions) => {
       finish(await mountStoredImage(source, dir, opts));
     });

@@ -45,12 +45,36 @@ export class FdSink implements ImageSink {
     let bufs = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
+    while (bufs.length > 0) bufs = unwritten(bufs, fs.writevSync(this.fd, bufs));
+  }
+}
+
+/** What is left of `bufs` once `n` bytes of them were written (writev may write less than asked). */
+function unwritten(bufs: Uint8Array[], n: number): Uint8Array[] {
+  let i = 0;
+  while (i < bufs.length && n >= bufs[i].length) n -= bufs[i++].length;
+  const rest = bufs.slice(i);
+  if (n > 0) rest[0] = rest[0].subarray(n);
+  return rest;
+}
+
+/** Buffers per writev: Linux's IOV_MAX. */
+const IOV_MAX = 1024;
+
+/**
+ * Writes `chunks` to `fd` in order with asynchronous writev: the copy into the kernel runs on
+ * libuv's thread pool, so this thread only lists the buffers (which must not change until the
+ * promise resolves). Rejects with the fs error (e.g. ENOSPC).
+ */
+export async function writeChunks(fd: number, chunks: readonly Uint8Array[]): Promise<void> {
+  for (let at = 0; at < chunks.length; at += IOV_MAX) {
+    let bufs = chunks.slice(at, at + IOV_MAX);
     while (bufs.length > 0) {
-      let n = fs.writevSync(this.fd, bufs);
-      let i = 0;
-      while (i < bufs.length && n >= bufs[i].length) n -= bufs[i++].length;
-      bufs = bufs.slice(i);
-      if (n > 0) bufs[0] = bufs[0].subarray(n);
+      const batch = bufs;
+      const n = await new Promise<number>((resolve, reject) => {
+        fs.writev(fd, batch, (e, written) => (e ? reject(e) : resolve(written)));
+      });
+      bufs = unwritten(batch, n);
     }
   }
 }
