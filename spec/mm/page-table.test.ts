@@ -1,5 +1,5 @@
 // The copy-on-write page table: snapshots and forks keep exactly what they saw, and every page comes back.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
 import { Mm } from '../../lib/emukernel/mm/mm';
 import { adviseRegion, remapRegion, unmapRegion } from '../../lib/emukernel/mm/ops';
@@ -44,6 +44,18 @@ function modelOf(s: { collect: PageTableSnapshot['collect'] }, base: number): Mo
   return m;
 }
 
+/** A write or a drop, done to `m.mm` and to its model. */
+function applyChange(t: ExecutionContext, o: Extract<Op, { op: 'write' | 'drop' }>, m: { mm: Mm; model: Model }, base: number): void {
+  if (o.op === 'write') {
+    t.true(m.mm.write(base + o.page * P, Uint8Array.of(o.value)));
+    m.model.set(o.page, o.value);
+  } else {
+    const count = Math.min(o.count, PAGES - o.page);
+    t.is(adviseRegion(m.mm, base + o.page * P, count * P, MADV_DONTNEED), 0);
+    for (let i = o.page; i < o.page + count; i++) m.model.delete(i);
+  }
+}
+
 test('random writes, drops, forks and snapshots: every table and snapshot shows what it should, and no page leaks', (t) => {
   fc.assert(
     fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => {
@@ -61,13 +73,8 @@ test('random writes, drops, forks and snapshots: every table and snapshot shows 
         }
         if (live.length === 0) break;
         const m = live[o.who % live.length];
-        if (o.op === 'write') {
-          t.true(m.mm.write(base + o.page * P, Uint8Array.of(o.value)));
-          m.model.set(o.page, o.value);
-        } else if (o.op === 'drop') {
-          const count = Math.min(o.count, PAGES - o.page);
-          t.is(adviseRegion(m.mm, base + o.page * P, count * P, MADV_DONTNEED), 0);
-          for (let i = o.page; i < o.page + count; i++) m.model.delete(i);
+        if (o.op === 'write' || o.op === 'drop') {
+          applyChange(t, o, m, base);
         } else if (o.op === 'fork') {
           mms.push({ mm: m.mm.fork(), model: new Map(m.model) });
         } else if (o.op === 'snapshot') {
@@ -141,13 +148,8 @@ test('write marks: after a snapshot, a page the table calls unwritten still hold
         const live = mms.filter((x) => x.mm.users > 0);
         if (live.length === 0) break;
         const m = live[('who' in o ? o.who : o.which) % live.length];
-        if (o.op === 'write') {
-          t.true(m.mm.write(base + o.page * P, Uint8Array.of(o.value)));
-          m.model.set(o.page, o.value);
-        } else if (o.op === 'drop') {
-          const count = Math.min(o.count, PAGES - o.page);
-          t.is(adviseRegion(m.mm, base + o.page * P, count * P, MADV_DONTNEED), 0);
-          for (let i = o.page; i < o.page + count; i++) m.model.delete(i);
+        if (o.op === 'write' || o.op === 'drop') {
+          applyChange(t, o, m, base);
         } else if (o.op === 'fork') {
           mms.push({ mm: m.mm.fork(), model: new Map(m.model), last: null });
         } else if (o.op === 'snapshot' || o.op === 'release') {

@@ -80,63 +80,49 @@ export interface PageRun {
   readonly same: boolean;
 }
 
-function compareRuns(leaves: Map<number, Leaf>, base: Map<number, Leaf>, first: number, end: number): PageRun[] {
-  const { runs, add } = runsBuilder();
-  if (end <= first) return runs;
-  const lo = first >> LEAF_SHIFT, hi = (end - 1) >> LEAF_SHIFT;
-  const keys = leafKeysIn(leaves, lo, hi);
-  for (const key of keys) {
-    const l = leaves.get(key) as Leaf, b = base.get(key);
-    const at = key << LEAF_SHIFT;
-    const from = Math.max(first, at), to = Math.min(end, at + LEAF_PAGES);
-    if (b === l) {
-      const n = countLeaf(l, key, from, to);
-      if (n > 0) add(from, to, n, true);
-      continue;
-    }
-    for (let vpn = from; vpn < to; vpn++) {
-      const p = l.slots[vpn - at];
-      if (p !== undefined) add(vpn, vpn + 1, 1, b !== undefined && b.slots[vpn - at] === p);
-    }
-  }
-  return runs;
-}
-
-function runsBuilder(): { runs: PageRun[]; add(from: number, to: number, count: number, same: boolean): void } {
+/**
+ * The present pages of [first, end) as runs of pages that are `same` or not: a leaf for which
+ * `leafSame` holds is same as a whole (one step); in any other, slot i is same when `slotSame`.
+ */
+function classifyRuns(
+  leaves: Map<number, Leaf>, first: number, end: number,
+  leafSame: (key: number, l: Leaf) => boolean, slotSame: (key: number, l: Leaf, i: number) => boolean,
+): PageRun[] {
   const runs: PageRun[] = [];
-  return {
-    runs,
-    add(from, to, count, same): void {
-      const last = runs[runs.length - 1];
-      if (last !== undefined && last.same === same) {
-        last.to = to;
-        last.count += count;
-      } else {
-        runs.push({ from, to, count, same });
-      }
-    },
+  const add = (from: number, to: number, count: number, same: boolean): void => {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.same === same) {
+      last.to = to;
+      last.count += count;
+    } else {
+      runs.push({ from, to, count, same });
+    }
   };
-}
-
-function writtenRuns(leaves: Map<number, Leaf>, marks: WrittenMarks, first: number, end: number): PageRun[] {
-  const { runs, add } = runsBuilder();
   if (end <= first) return runs;
-  const lo = first >> LEAF_SHIFT, hi = (end - 1) >> LEAF_SHIFT;
-  const keys = leafKeysIn(leaves, lo, hi);
-  for (const key of keys) {
-    const l = leaves.get(key) as Leaf, m = marks.get(key);
+  for (const key of leafKeysIn(leaves, first >> LEAF_SHIFT, (end - 1) >> LEAF_SHIFT)) {
+    const l = leaves.get(key) as Leaf;
     const at = key << LEAF_SHIFT;
     const from = Math.max(first, at), to = Math.min(end, at + LEAF_PAGES);
-    if (m === undefined) {
+    if (leafSame(key, l)) {
       const n = countLeaf(l, key, from, to);
       if (n > 0) add(from, to, n, true);
       continue;
     }
     for (let vpn = from; vpn < to; vpn++) {
-      if (l.slots[vpn - at] !== undefined) add(vpn, vpn + 1, 1, m[vpn - at] === 0);
+      if (l.slots[vpn - at] !== undefined) add(vpn, vpn + 1, 1, slotSame(key, l, vpn - at));
     }
   }
   return runs;
+}
+
+/** Same: the very page `base` holds at that address (a leaf both hold is same as a whole). */
+function compareRuns(leaves: Map<number, Leaf>, base: Map<number, Leaf>, first: number, end: number): PageRun[] {
+  return classifyRuns(leaves, first, end, (key, l) => base.get(key) === l, (key, l, i) => base.get(key)?.slots[i] === l.slots[i]);
+}
+
+/** Same: not marked written (a leaf with no marks is same as a whole). */
+function writtenRuns(leaves: Map<number, Leaf>, marks: WrittenMarks, first: number, end: number): PageRun[] {
+  return classifyRuns(leaves, first, end, (key) => !marks.has(key), (key, _l, i) => (marks.get(key) as Uint8Array)[i] === 0);
 }
 
 /** The keys of the leaves present in [lo, hi], ascending: by probing when the span is small, else by sorting. */
